@@ -1,0 +1,1 @@
+"""dfertools.models.algorithms."""

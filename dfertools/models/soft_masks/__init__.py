@@ -1,0 +1,1 @@
+"""dfertools.models.soft_masks."""

@@ -1,0 +1,1 @@
+"""Utilities; ``compat`` is imported by the package root first."""

@@ -1,0 +1,148 @@
+"""Narrow shims for known upstream breakages (DESIGN §3).
+
+Imported by ``dfertools/__init__.py`` before anything touches ``mmaction``.
+Each fix checks that the breakage is present and does nothing otherwise, so
+a fixed upstream release makes the shim inert rather than wrong.
+
+1. The mmaction2 1.2.0 wheel ships without ``mmaction/models/localizers/drn``,
+   so ``import mmaction.models`` fails. We register a stand-in module whose
+   ``DRN`` raises a clear error if someone actually builds it.
+2. setuptools >= 82 dropped ``pkg_resources``, which mmengine 0.10.7 uses to
+   resolve ``mmaction::`` base configs. We swap in ``importlib.metadata``
+   equivalents of ``is_installed`` / ``get_installed_path``.
+3. torch >= 2.6 loads with ``weights_only=True``; mmengine checkpoints hold a
+   few non-tensor globals (``HistoryBuffer`` and numpy scalars). We allow-list
+   exactly those, and never switch ``weights_only`` off.
+"""
+import importlib.util
+import os.path as osp
+import sys
+import types
+import warnings
+
+_APPLIED = False
+
+
+def _stub_mmaction_drn() -> bool:
+    spec = importlib.util.find_spec('mmaction')
+    if spec is None or spec.origin is None:
+        return False
+    drn_dir = osp.join(osp.dirname(spec.origin), 'models', 'localizers', 'drn')
+    if osp.isdir(drn_dir) or 'mmaction.models.localizers.drn' in sys.modules:
+        return False
+
+    class DRN:  # noqa: D401 - stand-in
+        """Stand-in for mmaction's DRN, missing from the 1.2.0 wheel."""
+
+        def __init__(self, *args, **kwargs):
+            raise ImportError(
+                'mmaction2 1.2.0 was packaged without '
+                'mmaction/models/localizers/drn; DRN is unavailable. '
+                'Install mmaction2 from source if you need it.')
+
+    pkg = types.ModuleType('mmaction.models.localizers.drn')
+    pkg.__path__ = []  # mark as package
+    mod = types.ModuleType('mmaction.models.localizers.drn.drn')
+    mod.DRN = DRN
+    pkg.drn = mod
+    sys.modules['mmaction.models.localizers.drn'] = pkg
+    sys.modules['mmaction.models.localizers.drn.drn'] = mod
+    return True
+
+
+def _is_installed(package: str) -> bool:
+    from importlib import metadata
+    try:
+        metadata.distribution(package)
+        return True
+    except metadata.PackageNotFoundError:
+        spec = importlib.util.find_spec(package)
+        return spec is not None and spec.origin is not None
+
+
+def _get_installed_path(package: str) -> str:
+    from importlib import metadata
+    try:
+        dist = metadata.distribution(package)
+    except metadata.PackageNotFoundError:
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.origin is None:
+            raise
+        return osp.dirname(spec.origin)
+    location = str(dist.locate_file(''))
+    candidate = osp.join(location, package)
+    if osp.exists(candidate):
+        return candidate
+    top_level = dist.read_text('top_level.txt')
+    if top_level:
+        return osp.join(location, top_level.split()[0])
+    raise ValueError(f'cannot infer the module name of {package}')
+
+
+def _shim_pkg_resources() -> bool:
+    if importlib.util.find_spec('pkg_resources') is not None:
+        return False
+    import mmengine.utils
+    import mmengine.utils.package_utils as pu
+    patched = False
+    for mod_name in ('mmengine.utils.package_utils', 'mmengine.utils',
+                     'mmengine.config.config', 'mmengine.hub.hub'):
+        try:
+            mod = importlib.import_module(mod_name)
+        except ImportError:
+            continue
+        for name, fn in (('is_installed', _is_installed),
+                         ('get_installed_path', _get_installed_path)):
+            if hasattr(mod, name):
+                setattr(mod, name, fn)
+                patched = True
+    del pu
+    return patched
+
+
+def mmengine_safe_globals() -> list:
+    """The exact non-tensor globals an mmengine checkpoint contains."""
+    import numpy as np
+    from mmengine.logging.history_buffer import HistoryBuffer
+    try:
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # numpy < 2
+        from numpy.core.multiarray import _reconstruct, scalar
+    import builtins
+    allowed = [HistoryBuffer, _reconstruct, scalar, np.ndarray, np.dtype,
+               builtins.getattr]
+    for name in ('Float64DType', 'Float32DType', 'Int64DType', 'Int32DType',
+                 'BoolDType'):
+        cls = getattr(np.dtypes, name, None)
+        if cls is not None:
+            allowed.append(cls)
+    return allowed
+
+
+def _allow_mmengine_globals() -> bool:
+    import torch
+    if not hasattr(torch.serialization, 'add_safe_globals'):
+        return False
+    torch.serialization.add_safe_globals(mmengine_safe_globals())
+    return True
+
+
+def apply() -> dict:
+    """Apply every shim once; returns which ones were needed."""
+    global _APPLIED, _REPORT
+    if _APPLIED:
+        return _REPORT
+    # mmcv-lite has no compiled ops; mmcv warns about one we never use.
+    warnings.filterwarnings(
+        'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
+    _REPORT = dict(
+        mmaction_drn=_stub_mmaction_drn(),
+        pkg_resources=_shim_pkg_resources(),
+        safe_globals=_allow_mmengine_globals(),
+    )
+    _APPLIED = True
+    return _REPORT
+
+
+_REPORT: dict = {}
+apply()
