@@ -1,1 +1,2 @@
-"""dfertools.models.maskers."""
+"""Maskers (``MASKERS`` registry): which tokens the encoder sees."""
+from .base import BaseMasker, MaskOutput  # noqa: F401
