@@ -10,14 +10,18 @@ from dfertools.utils.checkpoint import safe_load
 from tests.fixtures.cli import TOY_CONFIG
 
 
+def _save(runner, folder):
+    runner.save_checkpoint(str(folder), 'epoch_1.pth', save_optimizer=False,
+                           save_param_scheduler=False)
+
+
 def test_failed_save_leaves_previous_checkpoint_intact(tmp_path,
                                                        monkeypatch):
     cfg = Config.fromfile(TOY_CONFIG)
     cfg.work_dir = str(tmp_path)
     cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
     runner = DFERRunner.from_cfg(cfg)
-    runner.save_checkpoint(str(tmp_path), 'epoch_1.pth',
-                           save_optimizer=False, save_param_scheduler=False)
+    _save(runner, tmp_path)
     before = safe_load(tmp_path / 'epoch_1.pth')['state_dict']
 
     real_save = runner_mod.save_checkpoint
@@ -32,14 +36,12 @@ def test_failed_save_leaves_previous_checkpoint_intact(tmp_path,
             p.add_(1.0)
     monkeypatch.setattr(runner_mod, 'save_checkpoint', killed_half_way)
     with pytest.raises(KeyboardInterrupt):
-        runner.save_checkpoint(str(tmp_path), 'epoch_1.pth',
-                           save_optimizer=False, save_param_scheduler=False)
+        _save(runner, tmp_path)
     after = safe_load(tmp_path / 'epoch_1.pth')['state_dict']
     assert all(torch.equal(before[k], after[k]) for k in before)
     assert not [p for p in tmp_path.iterdir() if p.name.endswith('.tmp')]
 
     monkeypatch.setattr(runner_mod, 'save_checkpoint', real_save)
-    runner.save_checkpoint(str(tmp_path), 'epoch_1.pth',
-                           save_optimizer=False, save_param_scheduler=False)
+    _save(runner, tmp_path)
     saved = safe_load(tmp_path / 'epoch_1.pth')['state_dict']
     assert not all(torch.equal(before[k], saved[k]) for k in before)
