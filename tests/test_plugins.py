@@ -1,7 +1,10 @@
 """Plugins (DESIGN §4): examples/plugin_masker registers a masker through
 ``custom_imports`` and through the ``dfertools.plugins`` entry point."""
+import shutil
+import subprocess
 import sys
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -126,3 +129,24 @@ def test_grid_mismatch_is_a_clear_error(clean_plugin_state):
     from dfertools_checkerboard import CheckerboardMasker
     with pytest.raises(ValueError, match='grid'):
         CheckerboardMasker()(torch.zeros(1, 10, 4), (2, 3, 4))
+
+
+def test_example_builds_a_wheel_declaring_the_entry_point(tmp_path):
+    """The example really is a separate installable package."""
+    src = tmp_path / 'src'
+    shutil.copytree(PLUGIN_DIR, src)
+    proc = subprocess.run(
+        [sys.executable, '-m', 'pip', 'wheel', '--no-deps',
+         '--no-build-isolation', '--no-index', '-q', str(src),
+         '-w', str(tmp_path / 'dist')],
+        capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0 and 'setuptools' in proc.stderr:
+        pytest.skip('setuptools unavailable for an offline build')
+    assert proc.returncode == 0, proc.stderr
+    wheel, = (tmp_path / 'dist').glob('*.whl')
+    with zipfile.ZipFile(wheel) as z:
+        eps = [n for n in z.namelist() if n.endswith('entry_points.txt')]
+        text = z.read(eps[0]).decode()
+        assert f'{PKG}/checkerboard_masker.py' in z.namelist()
+    assert '[dfertools.plugins]' in text
+    assert f'checkerboard = {PKG}' in text
