@@ -61,6 +61,14 @@ def test_env_override_cannot_switch_weights_only_off(evil, monkeypatch):
     assert not marker.exists()
 
 
+def test_remote_loaders_refuse_while_env_disables_weights_only(
+        monkeypatch):
+    from mmengine.runner import CheckpointLoader
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    with pytest.raises(RuntimeError, match='Unset the variable'):
+        CheckpointLoader.load_checkpoint('https://example.invalid/x.pth')
+
+
 def test_mmengine_load_checkpoint_refuses(evil):
     from mmengine.runner import load_checkpoint
     path, marker = evil
