@@ -1,4 +1,4 @@
-"""Checkpoints never run code (DESIGN §3.3, §9; dfertools/utils/checkpoint.py).
+"""Checkpoints never run code (DESIGN §3.3, §9; utils/checkpoint.py).
 
 A crafted checkpoint whose pickle ``__reduce__`` would write a marker file is
 refused by every loading route — ``safe_load``, MMEngine's

@@ -13,8 +13,9 @@ MMEngine checkpoint scheme through the same refusal message: local paths use
 :func:`safe_load`; remote schemes (``http://``, ``open-mmlab://``, ...) keep
 their downloader, whose ``torch.load`` defaults to ``weights_only=True`` on
 torch >= 2.6, get their refusals reworded, and refuse to run while
-``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` is set (it would flip that default). So ``load_from``, ``--resume``
-and ``tools/test.py CHECKPOINT`` all refuse code-carrying files the same way.
+``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` is set (it would flip that default).
+So ``load_from``, ``--resume`` and ``tools/test.py CHECKPOINT`` all refuse
+code-carrying files the same way.
 
 :func:`atomic_save` writes through a temporary file in the same folder and
 ``os.replace``\\ s it, so a kill during saving leaves the previous file intact.
