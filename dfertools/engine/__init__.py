@@ -1,1 +1,2 @@
 """dfertools.engine."""
+from .runner import DFERRunner  # noqa: F401
