@@ -3,3 +3,4 @@ from .base import BaseMasker, MaskOutput  # noqa: F401
 from .random import RandomMasker  # noqa: F401
 from .tube import TubeMasker  # noqa: F401
 from .tube_window import TubeWindowMasker  # noqa: F401
+from .hrd import HRDMasker  # noqa: F401
