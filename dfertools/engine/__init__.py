@@ -1,1 +1,3 @@
 """dfertools.engine."""
+from .layer_decay_constructor import \
+    LayerDecayOptimWrapperConstructor  # noqa: F401

@@ -71,11 +71,12 @@ class LGIFormer(BaseTokenBackbone):
                  final_norm: bool = True,
                  out_type: str = 'tokens',
                  pretrained: Optional[str] = None,
+                 frozen: bool = False,
                  init_cfg=None):
         a = resolve_arch(arch, self.arch_zoo, 'LGIFormer')
         super().__init__(a['embed_dims'], a['num_layers'], img_size,
                          num_frames, patch_size, tubelet_size, in_channels,
-                         out_type, pretrained, init_cfg)
+                         out_type, pretrained, frozen, init_cfg)
         self.num_heads = a['num_heads']
         self.region_size = tuple(int(r) for r in region_size)
         counts = check_region_grid(self.default_grid, self.region_size)
@@ -91,7 +92,7 @@ class LGIFormer(BaseTokenBackbone):
         ])
         self.norm = layer_norm(self.embed_dims) if final_norm else \
             nn.Identity()
-        self._init_own_weights()
+        self._finish_init()
 
     def _init_own_weights(self) -> None:
         init_vit_weights(self)

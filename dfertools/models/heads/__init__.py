@@ -1,1 +1,2 @@
 """dfertools.models.heads."""
+from .dfer_head import DFERHead  # noqa: F401
