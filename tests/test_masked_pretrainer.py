@@ -148,7 +148,7 @@ def _recognizer():
     return MODELS.build(dict(
         type='Recognizer3D',
         backbone=dict(TINY_VIT, final_norm=False),
-        cls_head=dict(type='I3DHead', num_classes=7, in_channels=48),
+        cls_head=dict(type='DFERHead', num_classes=7, in_channels=48),
         data_preprocessor=dict(type='ActionDataPreprocessor',
                                mean=[123.675, 116.28, 103.53],
                                std=[58.395, 57.12, 57.375],
