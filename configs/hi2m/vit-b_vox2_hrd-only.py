@@ -1,0 +1,5 @@
+# HI2M ablation (hi2m §4.4): Hard Region Discovery only - the HRD masker and
+# its policy loss, plain (unweighted) reconstruction loss.
+_base_ = ['./vit-b_vox2.py']
+
+model = dict(hsm=None)
