@@ -11,3 +11,6 @@ _base_ = [
 ]
 
 train_dataloader = dict(batch_size=30)
+
+# own work dir: the same file name exists in several families
+work_dir = './work_dirs/hi2m/vit-b_vox2'

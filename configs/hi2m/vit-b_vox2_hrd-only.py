@@ -3,3 +3,4 @@
 _base_ = ['./vit-b_vox2.py']
 
 model = dict(hsm=None)
+work_dir = './work_dirs/hi2m/vit-b_vox2_hrd-only'

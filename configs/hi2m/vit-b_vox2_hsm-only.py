@@ -13,3 +13,6 @@ model = dict(
     hsm=dict(type='HardSampleMining', global_stats=False, reduction='sum'))
 
 train_dataloader = dict(batch_size=30)
+
+# own work dir: the same file name exists in several families
+work_dir = './work_dirs/hi2m/vit-b_vox2_hsm-only'

@@ -22,3 +22,6 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_epochs - 5, eta_min=1e-6,
          by_epoch=True, begin=5, end=max_epochs, convert_to_iter_based=True),
 ]
+
+# own work dir: the same file name exists in several families
+work_dir = './work_dirs/mae_dfer/lgi-b_vox2'

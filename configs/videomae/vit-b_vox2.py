@@ -10,3 +10,6 @@ _base_ = [
 ]
 
 train_dataloader = dict(batch_size=32)
+
+# own work dir: the same file name exists in several families
+work_dir = './work_dirs/videomae/vit-b_vox2'
