@@ -27,7 +27,11 @@ def main(argv=None) -> int:
     p.add_argument('--json', action='store_true')
     args = p.parse_args(argv)
     model = build_model_from_config(args.config)
-    res = model_complexity(model, args.shape, args.in_channels)
+    try:
+        res = model_complexity(model, args.shape, args.in_channels)
+    except ValueError as e:  # e.g. a clip the model's grid cannot take
+        print(f'{args.config}: {e}', file=sys.stderr)
+        return 2
     res.update(config=args.config, shape=list(args.shape),
                model=type(model).__name__,
                backbone=type(getattr(model, 'backbone', model)).__name__)
