@@ -65,6 +65,10 @@ def test_official_pretrain_videomae_and_round_trip():
     ckpt = official_pretrain(src.backbone.state_dict())
     conv = convert_state_dict(ckpt)
     assert conv.source == 'official'
+    compiled = {'model': {f'_orig_mod.{k}': v
+                          for k, v in ckpt['model'].items()}}
+    assert convert_state_dict(compiled).backbone.keys() == \
+        conv.backbone.keys()
     assert sorted(conv.dropped) == sorted(
         ['mask_token', 'encoder_to_decoder.weight',
          'decoder.blocks.0.norm1.weight', 'decoder.head.weight'])

@@ -24,7 +24,7 @@ optim_wrapper = dict(
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, eta_min=1e-5,
+    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, eta_min_ratio=1e-2,
          by_epoch=True, begin=1, end=max_epochs, convert_to_iter_based=True),
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=256)
