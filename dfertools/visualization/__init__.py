@@ -1,1 +1,2 @@
 """dfertools.visualization."""
+from .pretrain_plots import plot_masks, plot_reconstruction  # noqa: F401

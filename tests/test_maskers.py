@@ -1,0 +1,125 @@
+"""Maskers: contract, tube structure, per-region counts, HRD sampling."""
+import pytest
+import torch
+
+from dfertools.models.maskers import RandomMasker, TubeMasker, TubeWindowMasker
+from dfertools.registry import MASKERS
+
+
+def _check_contract(out, b, n):
+    nv, nm = out.visible_idx.shape[1], out.masked_idx.shape[1]
+    assert out.visible_idx.shape[0] == out.masked_idx.shape[0] == b
+    assert nv + nm == n and out.mask.shape == (b, n)
+    assert out.mask.dtype == torch.bool
+    for r in range(b):
+        vis, msk = out.visible_idx[r].tolist(), out.masked_idx[r].tolist()
+        assert vis == sorted(vis) and msk == sorted(msk)
+        assert sorted(vis + msk) == list(range(n))
+        assert not out.mask[r, vis].any() and out.mask[r, msk].all()
+
+
+def test_random_masker_counts_and_contract():
+    torch.manual_seed(0)
+    tokens = torch.randn(5, 4 * 3 * 3, 8)
+    out = MASKERS.build(dict(type='RandomMasker', mask_ratio=0.75))(
+        tokens, (4, 3, 3))
+    _check_contract(out, 5, 36)
+    assert out.masked_idx.shape[1] == int(0.75 * 36) and out.log_prob is None
+    # different samples get different masks (probability ~1)
+    assert not torch.equal(out.mask[0], out.mask[1])
+
+
+@pytest.mark.parametrize('grid,ratio', [((4, 5, 5), 0.9), ((2, 3, 4), 0.5),
+                                        ((8, 10, 10), 0.9)])
+def test_tube_masker_identical_slices(grid, ratio):
+    torch.manual_seed(1)
+    t, h, w = grid
+    out = TubeMasker(ratio)(torch.zeros(3, t * h * w, 4), grid)
+    _check_contract(out, 3, t * h * w)
+    m = out.mask.view(3, t, h * w)
+    assert (m == m[:, :1]).all(), 'every temporal slice must be identical'
+    assert (m.sum(-1) == int(ratio * h * w)).all()
+
+
+def test_tube_masker_rejects_wrong_grid():
+    with pytest.raises(ValueError, match='grid'):
+        TubeMasker(0.9)(torch.zeros(1, 10, 4), (2, 2, 2))
+
+
+def test_tube_window_masker_equal_counts_per_region():
+    torch.manual_seed(2)
+    grid, region = (8, 10, 10), (2, 5, 10)
+    masker = MASKERS.build(dict(type='TubeWindowMasker', mask_ratio=0.9,
+                                region_size=region))
+    out = masker(torch.zeros(4, 800, 4), grid)
+    _check_contract(out, 4, 800)
+    m = out.mask.view(4, 8, 10, 10)
+    assert (m == m[:, :1]).all()  # a tube
+    # cut into the 8 regions of 2x5x10 and count the visible tokens
+    reg = (~m).view(4, 4, 2, 2, 5, 1, 10).sum(dim=(2, 4, 6))
+    assert (reg == 2 * (50 - int(0.9 * 50))).all()
+
+
+def test_tube_window_masker_small_regions_and_bad_grid():
+    torch.manual_seed(3)
+    out = TubeWindowMasker(0.5, region_size=(1, 2, 2))(
+        torch.zeros(2, 2 * 4 * 4, 4), (2, 4, 4))
+    reg = (~out.mask).view(2, 2, 1, 2, 2, 2, 2).sum(dim=(2, 4, 6))
+    assert (reg == 2).all()
+    with pytest.raises(ValueError, match='region_size'):
+        TubeWindowMasker(0.5, region_size=(2, 3, 3))(
+            torch.zeros(1, 2 * 4 * 4, 4), (2, 4, 4))
+
+
+# --- HRD masker (hi2m §3.3) ------------------------------------------------
+def _hrd(**kw):
+    torch.manual_seed(0)
+    return MASKERS.build(dict(type='HRDMasker', mask_ratio=0.75,
+                              embed_dims=16, num_heads=2, **kw))
+
+
+def test_hrd_samples_distinct_right_count_and_log_probs():
+    masker = _hrd()
+    tokens = torch.randn(4, 2 * 3 * 4, 16)
+    out = masker(tokens, (2, 3, 4))
+    _check_contract(out, 4, 24)
+    assert out.visible_idx.shape[1] == 24 - int(0.75 * 24)
+    for r in range(4):  # no duplicates
+        assert len(set(out.visible_idx[r].tolist())) == 6
+    p = out.log_prob.exp()
+    assert torch.allclose(p.sum(-1), torch.ones(4), atol=1e-5)
+    ref = torch.distributions.Categorical(probs=p).log_prob(
+        torch.arange(24)[:, None]).T  # [B, N]
+    assert torch.allclose(out.log_prob, ref, atol=1e-5)
+
+
+def test_hrd_sampling_follows_p():
+    """Gumbel top-1 frequencies match P (the first draw is Categorical(P))."""
+    from dfertools.models.maskers.hrd import gumbel_topk
+    torch.manual_seed(0)
+    p = torch.tensor([0.5, 0.3, 0.15, 0.05])
+    draws = gumbel_topk(p.log().expand(20000, 4), 1).squeeze(1)
+    freq = torch.bincount(draws, minlength=4).float() / 20000
+    assert torch.allclose(freq, p, atol=0.015)
+    two = gumbel_topk(p.log().expand(2000, 4), 2)
+    assert (two[:, 0] != two[:, 1]).all()
+
+
+def test_hrd_deterministic_eval_keeps_top_tokens():
+    masker = _hrd().eval()
+    tokens = torch.randn(2, 24, 16)
+    a = masker(tokens, (2, 3, 4))
+    b = masker(tokens, (2, 3, 4))
+    assert torch.equal(a.visible_idx, b.visible_idx)
+    top = a.log_prob.topk(6, dim=-1).indices.sort(-1).values
+    assert torch.equal(a.visible_idx, top)
+
+
+def test_hrd_detaches_input_by_default():
+    tokens = torch.randn(2, 24, 16, requires_grad=True)
+    _hrd()(tokens, (2, 3, 4)).log_prob.sum().backward()
+    assert tokens.grad is None
+    tokens2 = torch.randn(2, 24, 16, requires_grad=True)
+    _hrd(detach_input=False)(tokens2, (2, 3, 4)).log_prob[:, 0].sum(
+    ).backward()
+    assert tokens2.grad is not None
