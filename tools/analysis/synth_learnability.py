@@ -51,7 +51,7 @@ def load_split(root, ann, size):
 
 
 class Tiny3DCNN(nn.Module):
-    def __init__(self, num_classes=7, widths=(8, 16, 32, 64)):
+    def __init__(self, num_classes=7, widths=(16, 32, 48, 64)):
         super().__init__()
         layers, c_in = [], 3
         strides = [(1, 2, 2), (1, 2, 2), (2, 2, 2), (2, 2, 2)]
@@ -60,11 +60,13 @@ class Tiny3DCNN(nn.Module):
                        nn.BatchNorm3d(c_out), nn.ReLU(inplace=True)]
             c_in = c_out
         self.features = nn.Sequential(*layers)
-        self.head = nn.Sequential(nn.Dropout(0.3),
-                                  nn.Linear(c_in, num_classes))
+        # keep a 2x2 spatial layout: brows/eyes vs mouth, left vs right
+        self.pool = nn.AdaptiveAvgPool3d((1, 2, 2))
+        self.head = nn.Sequential(nn.Flatten(), nn.Dropout(0.3),
+                                  nn.Linear(c_in * 4, num_classes))
 
     def forward(self, x):  # x: [B, C, T, H, W] float
-        return self.head(self.features(x).mean(dim=(2, 3, 4)))
+        return self.head(self.pool(self.features(x)))
 
 
 def to_batch(clips, inds_list, flip=None):
@@ -99,6 +101,10 @@ def main(argv=None):
     model = Tiny3DCNN()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr,
                             weight_decay=0.05)
+    # inverse-sqrt-frequency class weights: the set is imbalanced like DFEW
+    freq = np.bincount(train_y, minlength=7).astype(np.float64) + 1
+    weight = torch.tensor(freq ** -0.5 / np.mean(freq ** -0.5),
+                          dtype=torch.float32)
     steps = args.epochs * int(np.ceil(len(train_x) / args.batch_size))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=steps)
     for epoch in range(args.epochs):
@@ -111,7 +117,8 @@ def main(argv=None):
                     ['frame_inds'] for i in idx]
             x = to_batch([train_x[i] for i in idx], inds,
                          flip=torch.from_numpy(np.random.rand(len(idx)) < .5))
-            loss = F.cross_entropy(model(x), torch.from_numpy(train_y[idx]))
+            loss = F.cross_entropy(model(x), torch.from_numpy(train_y[idx]),
+                                   weight=weight)
             opt.zero_grad()
             loss.backward()
             opt.step()
