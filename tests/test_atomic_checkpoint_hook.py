@@ -126,3 +126,37 @@ def test_atomic_write_text_failure_keeps_old(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert path.read_text() == 'old'
     assert os.listdir(tmp_path) == ['last_checkpoint']
+
+
+def test_best_checkpoint_atomic(tmp_path, monkeypatch):
+    cfg = dict(ckpt_cfg('AtomicCheckpointHook'), save_best='acc',
+               rule='greater')
+    runner = Runner(**runner_cfg(tmp_path, ToyDataset(), max_iters=1,
+                                 checkpoint=cfg))
+    runner.train()
+    hook = [h for h in runner.hooks if type(h).__name__ ==
+            'AtomicCheckpointHook'][0]
+    hook._save_best_checkpoint(runner, {'acc': 0.5})
+    first = tmp_path / 'best_acc_iter_1.pth'
+    assert load(first)['meta']['iter'] == 1
+
+    runner.train_loop._iter = 5  # a later evaluation
+    crash_on_third_save(monkeypatch, 'put')
+    for _ in range(2):   # two saves pass through the fake, the third crashes
+        LocalBackend().put(b'', str(tmp_path / 'scratch'))
+    with pytest.raises(Crash):
+        hook._save_best_checkpoint(runner, {'acc': 0.7})
+    monkeypatch.undo()
+    assert load(first)['meta']['iter'] == 1      # previous best survives
+    assert not [f for f in os.listdir(tmp_path) if '.tmp-' in f]
+    assert hook.best_ckpt_path == str(first)     # record rolled back
+    assert runner.message_hub.get_info('best_score') == 0.5
+
+    runner.train_loop._iter = 7
+    hook._save_best_checkpoint(runner, {'acc': 0.9})
+    assert not first.exists()                    # replaced only now
+    assert load(tmp_path / 'best_acc_iter_7.pth')['meta']['iter'] == 7
+    # CheckpointHook re-saves the regular checkpoint after a new best; its
+    # max_keep_ckpts=1 rotation still removes the older one
+    assert len([f for f in os.listdir(tmp_path)
+                if f.startswith('iter_')]) == 1
