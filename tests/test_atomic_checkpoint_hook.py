@@ -1,7 +1,6 @@
 """AtomicCheckpointHook: a crash while saving leaves the previous checkpoint
 and ``last_checkpoint`` intact (toy model through mmengine's Runner)."""
 import os
-import os.path as osp
 
 import pytest
 import torch

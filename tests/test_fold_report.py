@@ -29,7 +29,7 @@ def write_fold(path, pairs, two_views=False):
 
 @pytest.fixture
 def dumps(tmp_path):
-    # fold 1: labels 0,0,1,1 preds 0,0,1,0 -> WAR 3/4, recalls 1, 1/2 -> UAR 3/4
+    # fold 1: labels 0,0,1,1 preds 0,0,1,0 -> WAR 3/4, recalls 1,1/2 -> UAR 3/4
     f1 = write_fold(tmp_path / 'f1.json', [(0, 0), (0, 0), (1, 1), (1, 0)])
     # fold 2: labels 0,1,2 preds 0,2,2 -> WAR 2/3, recalls 1,0,1 -> UAR 2/3
     f2 = write_fold(tmp_path / 'f2.json', [(0, 0), (1, 2), (2, 2)],

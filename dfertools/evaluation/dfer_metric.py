@@ -1,4 +1,4 @@
-"""DFERMetric: WAR, UAR, per-class recall, F1 and confusion matrix (DESIGN §7).
+"""DFERMetric: WAR, UAR, per-class recall, F1, confusion matrix (DESIGN §7).
 
 Multi-view protocol (DESIGN §5): each test view is its own sample carrying the
 metainfo ``video_id`` (str) and ``view_id`` (int). ``pred_score`` holds that
