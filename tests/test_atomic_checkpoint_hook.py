@@ -11,7 +11,7 @@ import dfertools.engine  # noqa: F401
 from dfertools.engine.atomic_checkpoint_hook import atomic_write_text
 from dfertools.registry import HOOKS
 
-from engine_toys import ToyDataset, runner_cfg
+from tests.engine_toys import ToyDataset, runner_cfg
 
 
 class Crash(Exception):

@@ -10,7 +10,7 @@ import dfertools.engine  # noqa: F401
 from dfertools.engine import NonFiniteLossError
 from dfertools.registry import HOOKS
 
-from engine_toys import ToyDataset, runner_cfg
+from tests.engine_toys import ToyDataset, runner_cfg
 
 
 class Snapshot(Hook):

@@ -18,7 +18,13 @@ and the mechanics of writing, on the main process:
 
 Best checkpoints (``save_best``) are written the same way, and the previous
 best is removed only after the new one is in place. Stale temporary files of
-an interrupted save are removed in ``before_train``. Remote backends
+an interrupted save (hidden ``.*.tmp*`` files in ``out_dir``: ours and
+``DFERRunner``'s) are removed in ``before_train``.
+
+With ``DFERRunner`` (whose ``save_checkpoint`` is itself atomic) the two
+compose: the runner writes our temporary file atomically and we rename it;
+this hook adds what a runner alone cannot: rotation only after the save,
+an atomic ``last_checkpoint`` and the ordering of best checkpoints. Remote backends
 (``out_dir`` not on the local file system) fall back to CheckpointHook's
 behaviour with a warning, since they have no atomic rename.
 """
@@ -84,7 +90,7 @@ class AtomicCheckpointHook(CheckpointHook):
                       logger='current', level=logging.WARNING)
             return
         if is_main_process():
-            for stale in glob.glob(osp.join(self.out_dir, f'.*{TMP_MARK}*')):
+            for stale in glob.glob(osp.join(self.out_dir, '.*.tmp*')):
                 os.remove(stale)
                 print_log(f'removed {stale}, left by an interrupted save',
                           logger='current')
