@@ -2,3 +2,4 @@
 from .atomic_checkpoint_hook import AtomicCheckpointHook  # noqa: F401
 from .finite_loss_hook import (NonFiniteLossError,  # noqa: F401
                                NonFiniteLossHook)
+from .runner import DFERRunner  # noqa: F401
