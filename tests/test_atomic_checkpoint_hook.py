@@ -7,7 +7,7 @@ import torch
 from mmengine.fileio import LocalBackend
 from mmengine.runner import Runner
 
-import dfertools.engine  # noqa: F401
+from dfertools.engine import DFERRunner
 from dfertools.engine.atomic_checkpoint_hook import atomic_write_text
 from dfertools.registry import HOOKS
 
@@ -49,21 +49,23 @@ def ckpt_cfg(hook_type):
 
 
 def load(path):
-    # dfertools.utils.compat allow-lists mmengine's globals process-wide.
-    # (Not torch.serialization.safe_globals(...) as a context manager: on
-    # exit it removes those globals again, breaking later resumes.)
-    return torch.load(path, map_location='cpu', weights_only=True)
+    """The project's checkpoint loader (weights_only=True + allow-list)."""
+    from dfertools.utils.checkpoint import safe_load
+    return safe_load(path)
 
 
 def test_registered():
     assert HOOKS.get('AtomicCheckpointHook') is not None
 
 
-@pytest.mark.parametrize('where', ['torch.save', 'put'])
-def test_crash_mid_save_keeps_previous(tmp_path, monkeypatch, where):
+@pytest.mark.parametrize('runner_cls,where', [
+    (Runner, 'torch.save'), (Runner, 'put'), (DFERRunner, 'put')])
+def test_crash_mid_save_keeps_previous(tmp_path, monkeypatch, runner_cls,
+                                       where):
     crash_on_third_save(monkeypatch, where)
-    runner = Runner(**runner_cfg(tmp_path, ToyDataset(), max_iters=4,
-                                 checkpoint=ckpt_cfg('AtomicCheckpointHook')))
+    runner = runner_cls(**runner_cfg(
+        tmp_path, ToyDataset(), max_iters=4,
+        checkpoint=ckpt_cfg('AtomicCheckpointHook')))
     with pytest.raises(Crash):
         runner.train()
     monkeypatch.undo()
@@ -77,9 +79,9 @@ def test_crash_mid_save_keeps_previous(tmp_path, monkeypatch, where):
     assert set(ckpt['state_dict']) == {'fc.weight', 'fc.bias'}
 
     # and the run resumes from it
-    resumed = Runner(**runner_cfg(tmp_path, ToyDataset(), max_iters=4,
-                                  checkpoint=ckpt_cfg('AtomicCheckpointHook'),
-                                  resume=True))
+    resumed = runner_cls(**runner_cfg(
+        tmp_path, ToyDataset(), max_iters=4,
+        checkpoint=ckpt_cfg('AtomicCheckpointHook'), resume=True))
     resumed.train()
     assert resumed.iter == 4
     assert sorted(f for f in os.listdir(tmp_path) if f.endswith('.pth')) \
