@@ -1,2 +1,3 @@
 """dfertools.visualization."""
 from .pretrain_plots import plot_masks, plot_reconstruction  # noqa: F401
+from .confusion import plot_confusion_matrix  # noqa: F401
