@@ -1,1 +1,2 @@
 """dfertools.models.backbones."""
+from .video_vit import VideoViT  # noqa: F401
