@@ -69,3 +69,57 @@ def test_tube_window_masker_small_regions_and_bad_grid():
     with pytest.raises(ValueError, match='region_size'):
         TubeWindowMasker(0.5, region_size=(2, 3, 3))(
             torch.zeros(1, 2 * 4 * 4, 4), (2, 4, 4))
+
+
+# --- HRD masker (hi2m §3.3) ------------------------------------------------
+def _hrd(**kw):
+    torch.manual_seed(0)
+    return MASKERS.build(dict(type='HRDMasker', mask_ratio=0.75,
+                              embed_dims=16, num_heads=2, **kw))
+
+
+def test_hrd_samples_distinct_right_count_and_log_probs():
+    masker = _hrd()
+    tokens = torch.randn(4, 2 * 3 * 4, 16)
+    out = masker(tokens, (2, 3, 4))
+    _check_contract(out, 4, 24)
+    assert out.visible_idx.shape[1] == 24 - int(0.75 * 24)
+    for r in range(4):  # no duplicates
+        assert len(set(out.visible_idx[r].tolist())) == 6
+    p = out.log_prob.exp()
+    assert torch.allclose(p.sum(-1), torch.ones(4), atol=1e-5)
+    ref = torch.distributions.Categorical(probs=p).log_prob(
+        torch.arange(24)[:, None]).T  # [B, N]
+    assert torch.allclose(out.log_prob, ref, atol=1e-5)
+
+
+def test_hrd_sampling_follows_p():
+    """Gumbel top-1 frequencies match P (the first draw is Categorical(P))."""
+    from dfertools.models.maskers.hrd import gumbel_topk
+    torch.manual_seed(0)
+    p = torch.tensor([0.5, 0.3, 0.15, 0.05])
+    draws = gumbel_topk(p.log().expand(20000, 4), 1).squeeze(1)
+    freq = torch.bincount(draws, minlength=4).float() / 20000
+    assert torch.allclose(freq, p, atol=0.015)
+    two = gumbel_topk(p.log().expand(2000, 4), 2)
+    assert (two[:, 0] != two[:, 1]).all()
+
+
+def test_hrd_deterministic_eval_keeps_top_tokens():
+    masker = _hrd().eval()
+    tokens = torch.randn(2, 24, 16)
+    a = masker(tokens, (2, 3, 4))
+    b = masker(tokens, (2, 3, 4))
+    assert torch.equal(a.visible_idx, b.visible_idx)
+    top = a.log_prob.topk(6, dim=-1).indices.sort(-1).values
+    assert torch.equal(a.visible_idx, top)
+
+
+def test_hrd_detaches_input_by_default():
+    tokens = torch.randn(2, 24, 16, requires_grad=True)
+    _hrd()(tokens, (2, 3, 4)).log_prob.sum().backward()
+    assert tokens.grad is None
+    tokens2 = torch.randn(2, 24, 16, requires_grad=True)
+    _hrd(detach_input=False)(tokens2, (2, 3, 4)).log_prob[:, 0].sum(
+    ).backward()
+    assert tokens2.grad is not None

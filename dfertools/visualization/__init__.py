@@ -1,2 +1,3 @@
 """dfertools.visualization."""
+from .pretrain_plots import plot_masks, plot_reconstruction  # noqa: F401
 from .soft_masks import render_soft_masks  # noqa: F401

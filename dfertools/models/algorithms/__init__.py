@@ -1,1 +1,2 @@
 """dfertools.models.algorithms."""
+from .masked_pretrainer import MaskedVideoPretrainer  # noqa: F401

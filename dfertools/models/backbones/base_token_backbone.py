@@ -63,7 +63,8 @@ class BaseTokenBackbone(BaseModule):
     def __init__(self, embed_dims: int, num_layers: int, img_size: int,
                  num_frames: int, patch_size: int, tubelet_size: int,
                  in_channels: int, out_type: str,
-                 pretrained: Optional[str], init_cfg=None):
+                 pretrained: Optional[str], frozen: bool = False,
+                 init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         if out_type not in self.OUT_TYPES:
             raise ValueError(f'{type(self).__name__}: out_type must be one of'
@@ -75,6 +76,7 @@ class BaseTokenBackbone(BaseModule):
         self.num_layers = num_layers
         self.out_type = out_type
         self.pretrained = pretrained
+        self.frozen = frozen
         self.load_report = None
         self.patch_embed = TubeletEmbed(in_channels, embed_dims, patch_size,
                                         tubelet_size)
@@ -121,6 +123,18 @@ class BaseTokenBackbone(BaseModule):
     # --- weights --------------------------------------------------------
     def _init_own_weights(self) -> None:
         raise NotImplementedError
+
+    def _finish_init(self) -> None:
+        """Subclasses call this last: random init, then freezing."""
+        self._init_own_weights()
+        if self.frozen:
+            for p in self.parameters():
+                p.requires_grad_(False)
+            self.train(False)
+
+    def train(self, mode: bool = True):
+        """A frozen backbone (linear probing) always stays in eval mode."""
+        return super().train(mode and not getattr(self, 'frozen', False))
 
     def init_weights(self) -> None:
         """Random init, then ``pretrained`` (if given) with a key report."""

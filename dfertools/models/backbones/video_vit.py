@@ -43,6 +43,7 @@ class VideoViT(BaseTokenBackbone):
         pretrained: checkpoint path loaded in ``init_weights`` (official
             VideoMAE / mmaction2 / dfertools layouts), missing and
             unexpected keys are logged and kept in ``self.load_report``.
+        frozen: no gradients and always eval mode (linear probing).
     """
 
     arch_zoo = {
@@ -69,11 +70,12 @@ class VideoViT(BaseTokenBackbone):
                  final_norm: bool = True,
                  out_type: str = 'tokens',
                  pretrained: Optional[str] = None,
+                 frozen: bool = False,
                  init_cfg=None):
         a = resolve_arch(arch, self.arch_zoo, 'VideoViT')
         super().__init__(a['embed_dims'], a['num_layers'], img_size,
                          num_frames, patch_size, tubelet_size, in_channels,
-                         out_type, pretrained, init_cfg)
+                         out_type, pretrained, frozen, init_cfg)
         self.num_heads = a['num_heads']
         self.pos_drop = nn.Dropout(drop_rate)
         dpr = drop_path_schedule(drop_path_rate, self.num_layers)
@@ -85,7 +87,7 @@ class VideoViT(BaseTokenBackbone):
         ])
         self.norm = layer_norm(self.embed_dims) if final_norm else \
             nn.Identity()
-        self._init_own_weights()
+        self._finish_init()
 
     def _init_own_weights(self) -> None:
         init_vit_weights(self)

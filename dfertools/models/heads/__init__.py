@@ -1,2 +1,6 @@
 """dfertools.models.heads."""
+<<<<<<< HEAD
 from .soft_mask_cls_head import SoftMaskClsHead  # noqa: F401
+=======
+from .dfer_head import DFERHead  # noqa: F401
+>>>>>>> pretrain

@@ -14,3 +14,6 @@ __all__ = [
     'TransformerBlock', 'layer_norm', 'LN_EPS', 'TubeletEmbed',
     'init_vit_weights'
 ]
+from .lgi_block import LGIBlock  # noqa: E402,F401
+
+__all__.append('LGIBlock')

@@ -10,6 +10,7 @@ import torch
 
 from dfertools.registry import MASKERS
 from .base import BaseMasker, MaskOutput, grid_size
+from .fixed_count import output_from_mask
 
 
 def random_subset_mask(batch: int, n: int, k: int,
@@ -37,5 +38,6 @@ class RandomMasker(BaseMasker):
         if n != grid_size(grid):
             raise ValueError(f'{type(self).__name__}: {n} tokens do not '
                              f'match the grid {tuple(grid)}')
-        return self.from_mask(
-            random_subset_mask(b, n, self.num_masked(n), tokens.device))
+        k = self.num_masked(n)
+        mask = random_subset_mask(b, n, k, tokens.device)
+        return output_from_mask(mask, k)

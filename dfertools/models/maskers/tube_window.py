@@ -15,6 +15,7 @@ import torch
 
 from dfertools.registry import MASKERS
 from .base import BaseMasker, MaskOutput, grid_size
+from .fixed_count import output_from_mask
 from .random import random_subset_mask
 
 
@@ -55,4 +56,6 @@ class TubeWindowMasker(BaseMasker):
         # [B, nh, nw, rh, rw] -> [B, nh, rh, nw, rw] = [B, H', W'] raster
         spatial = win.view(b, nh, nw, rh, rw).permute(0, 1, 3, 2, 4)
         spatial = spatial.reshape(b, 1, h * w)
-        return self.from_mask(spatial.expand(b, t, h * w).reshape(b, n))
+        k = t * nh * nw * self.num_masked(rh * rw)
+        mask = spatial.expand(b, t, h * w).reshape(b, n)
+        return output_from_mask(mask, k)

@@ -1,1 +1,2 @@
 """dfertools.models.necks."""
+from .mae_decoder import MAEDecoder  # noqa: F401

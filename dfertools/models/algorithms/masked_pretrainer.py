@@ -1,0 +1,191 @@
+"""Masked video pretraining: VideoMAE, MAE-DFER and HI2M in one model.
+
+Pipeline (DESIGN §6): data preprocessor (normalises the uint8 clip on the
+device) -> ``backbone.embed`` -> masker -> ``backbone.encode`` on the visible
+tokens -> decoder on encoded visible tokens + mask tokens -> reconstruction
+loss against targets built from the *un-normalised* clip (the preprocessor's
+mean/std are undone) -> optional HSM re-weighting (hi2m eq. 2-4) -> optional
+HRD policy loss (hi2m eq. 7, total ``L = L_HSM + lambda L_HRD``, eq. 8).
+
+The three methods differ only in config: VideoMAE = ViT + ``TubeMasker`` +
+whole-tubelet targets; MAE-DFER = LGI-Former + ``TubeWindowMasker`` +
+appearance/motion targets; HI2M = ViT + ``HRDMasker`` + appearance/motion
+targets + ``HardSampleMining`` + ``HRDPolicyLoss``.
+
+The backbone lives in the attribute ``backbone`` so a pretraining checkpoint
+loads into mmaction's ``Recognizer3D`` by ``load_from`` without key surgery
+(the decoder and masker keys are reported as unexpected and ignored).
+"""
+import inspect
+from typing import Dict, List, Optional, Union
+
+import torch
+from mmengine.model import BaseModel
+from torch import nn
+
+from dfertools.registry import MASKERS, MODELS
+from ..losses.tubelets import unpatchify
+
+
+def _build(cfg: Union[dict, nn.Module], registry=MODELS) -> nn.Module:
+    return cfg if isinstance(cfg, nn.Module) else registry.build(cfg)
+
+
+def _fill_embed_dims(cfg: dict, key: str, dims: int, registry) -> dict:
+    """Set ``cfg[key] = dims`` when the built class takes ``key`` and the
+    config leaves it out (so configs do not repeat the backbone width)."""
+    cfg = dict(cfg)
+    cls = cfg['type'] if inspect.isclass(cfg['type']) else registry.get(
+        cfg['type'])
+    if cls is not None and key not in cfg and \
+            key in inspect.signature(cls.__init__).parameters:
+        cfg[key] = dims
+    return cfg
+
+
+@MODELS.register_module()
+class MaskedVideoPretrainer(BaseModel):
+    """Masked autoencoder pretraining on video clips.
+
+    Args:
+        backbone (dict): a token backbone (``VideoViT``, ``LGIFormer``).
+        masker (dict): a ``MASKERS`` config; ``embed_dims`` is filled from
+            the backbone when the masker takes it.
+        decoder (dict): ``MAEDecoder`` config; ``in_dims`` is filled from
+            the backbone.
+        rec_loss (dict): ``MaskedReconstructionLoss`` config.
+        hsm (dict, optional): ``HardSampleMining`` config.
+        hrd_loss (dict, optional): ``HRDPolicyLoss`` config; needs a masker
+            that returns ``log_prob``.
+        data_preprocessor (dict, optional): defaults to mmaction's
+            ``ActionDataPreprocessor`` with ImageNet mean/std, NCTHW.
+    """
+
+    def __init__(self, backbone: dict, masker: dict, decoder: dict,
+                 rec_loss: dict = dict(type='MaskedReconstructionLoss'),
+                 hsm: Optional[dict] = None, hrd_loss: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None, init_cfg=None):
+        if data_preprocessor is None:
+            data_preprocessor = dict(
+                type='ActionDataPreprocessor',
+                mean=[123.675, 116.28, 103.53],
+                std=[58.395, 57.12, 57.375],
+                format_shape='NCTHW')
+        super().__init__(data_preprocessor=_build(data_preprocessor),
+                         init_cfg=init_cfg)
+        self.backbone = _build(backbone)
+        dims = self.backbone.embed_dims
+        if isinstance(masker, dict):
+            masker = _fill_embed_dims(masker, 'embed_dims', dims, MASKERS)
+        self.masker = _build(masker, MASKERS)
+        if isinstance(decoder, dict):
+            decoder = _fill_embed_dims(decoder, 'in_dims', dims, MODELS)
+        self.decoder = _build(decoder)
+        self.rec_loss = _build(rec_loss)
+        self.hsm = _build(hsm) if hsm is not None else None
+        self.hrd_loss = _build(hrd_loss) if hrd_loss is not None else None
+
+    # --- helpers --------------------------------------------------------
+    @staticmethod
+    def _clips(inputs: torch.Tensor) -> torch.Tensor:
+        """``[B, V, C, T, H, W]`` (or ``[B, C, T, H, W]``) -> ``[B*V, C, T,
+        H, W]``."""
+        if inputs.dim() == 6:
+            return inputs.reshape((-1, ) + inputs.shape[2:])
+        if inputs.dim() != 5:
+            raise ValueError('MaskedVideoPretrainer expects inputs [B, 1, C,'
+                             ' T, H, W] (FormatShape NCTHW), got shape '
+                             f'{tuple(inputs.shape)}')
+        return inputs
+
+    def raw_clip(self, x: torch.Tensor) -> torch.Tensor:
+        """Undo the preprocessor's normalisation (targets are built from the
+        un-normalised clip, DESIGN §6)."""
+        dp = self.data_preprocessor
+        if getattr(dp, '_enable_normalize', False):
+            return x.float() * dp.std + dp.mean
+        return x.float()
+
+    def _run(self, x: torch.Tensor) -> dict:
+        tokens, grid = self.backbone.embed(x)
+        masks = self.masker(tokens, grid)
+        latent = self.backbone.encode(tokens, grid, masks.visible_idx)
+        pred = self.decoder(latent, masks.visible_idx, masks.masked_idx, grid)
+        return dict(pred=pred, masks=masks, grid=tuple(grid))
+
+    # --- BaseModel API --------------------------------------------------
+    def forward(self, inputs: torch.Tensor, data_samples=None,
+                mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self._run(self._clips(inputs))
+        raise RuntimeError(f'Invalid mode {mode!r}; use loss, predict or '
+                           'tensor')
+
+    def loss(self, inputs: torch.Tensor,
+             data_samples=None) -> Dict[str, torch.Tensor]:
+        """Loss parts; keys with ``loss`` are summed by MMEngine, the others
+        (detached) are only logged."""
+        x = self._clips(inputs)
+        out = self._run(x)
+        masks = out['masks']
+        rec = self.rec_loss(out['pred'], self.raw_clip(x), masks.masked_idx)
+        losses = dict()
+        if self.hsm is not None:
+            losses['loss_rec'], w = self.hsm(rec['per_sample'])
+            losses['rec_unweighted'] = rec['loss'].detach()
+            losses['hsm_weight_std'] = w.std(unbiased=False)
+        else:
+            losses['loss_rec'] = rec['loss']
+        if self.hrd_loss is not None:
+            if masks.log_prob is None:
+                raise ValueError(
+                    f'hrd_loss needs a masker that returns log_prob (e.g. '
+                    f'HRDMasker); {type(self.masker).__name__} does not')
+            losses['loss_hrd'] = self.hrd_loss(masks.log_prob,
+                                               masks.masked_idx,
+                                               rec['per_token'])
+        if masks.log_prob is not None:
+            lp = masks.log_prob.detach()
+            losses['hrd_entropy'] = -(lp.exp() * lp).sum(-1).mean()
+        return losses
+
+    @torch.no_grad()
+    def predict(self, inputs: torch.Tensor, data_samples=None) -> List:
+        """Reconstructions for visualisation, one ``ActionDataSample`` per
+        clip with fields:
+
+        * ``pred_video`` ``[C, T, H, W]``: the decoder output un-patchified,
+          in patch-normalised units, zero on visible tokens. With the motion
+          target, frame ``2k`` holds the appearance and ``2k+1`` the motion
+          of tubelet ``k``;
+        * ``target_video``: the targets in the same layout (all tokens);
+        * ``mask`` ``[T', H', W']`` bool (True = masked);
+        * ``prob`` ``[T', H', W']``: the masker's ``P`` when it has one.
+        """
+        from mmaction.structures import ActionDataSample
+        x = self._clips(inputs)
+        out = self._run(x)
+        masks, grid = out['masks'], out['grid']
+        target = self.rec_loss.targets(self.raw_clip(x))
+        pred = torch.zeros_like(target)
+        idx = masks.masked_idx[..., None].expand(-1, -1, target.shape[-1])
+        pred.scatter_(1, idx, out['pred'].to(pred.dtype))
+        tub, c = self.rec_loss.tubelet_size, x.shape[1]
+        pred_video = unpatchify(pred, grid, tub, c)
+        target_video = unpatchify(target, grid, tub, c)
+        if data_samples is None:
+            data_samples = [ActionDataSample() for _ in range(x.shape[0])]
+        if len(data_samples) != x.shape[0]:
+            raise ValueError('predict: one data sample per clip is needed '
+                             '(multi-view inputs are not supported here)')
+        for i, ds in enumerate(data_samples):
+            ds.set_field(pred_video[i], 'pred_video')
+            ds.set_field(target_video[i], 'target_video')
+            ds.set_field(masks.mask[i].view(grid), 'mask')
+            if masks.log_prob is not None:
+                ds.set_field(masks.log_prob[i].exp().view(grid), 'prob')
+        return data_samples
