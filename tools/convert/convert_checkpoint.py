@@ -1,0 +1,55 @@
+"""Convert a VideoMAE / MAE-DFER / mmaction2 checkpoint to dfertools keys.
+
+    python tools/convert/convert_checkpoint.py SRC DST [--source auto]
+        [--to dfertools|official|mmaction] [--pretrain-layout]
+
+``--to dfertools`` (default) writes ``{'state_dict': {backbone.*,
+cls_head.*}, 'meta': ...}``, usable as ``load_from`` or as a backbone's
+``pretrained``. The logic lives in dfertools.models.utils.checkpoint_convert.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+
+import torch  # noqa: E402
+
+from dfertools.models.utils.checkpoint_convert import (  # noqa: E402
+    convert_state_dict, read_state_dict, to_mmaction, to_official)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('src')
+    p.add_argument('dst')
+    p.add_argument('--source', default='auto',
+                   choices=['auto', 'official', 'mmaction', 'dfertools'])
+    p.add_argument('--to', default='dfertools',
+                   choices=['dfertools', 'official', 'mmaction'])
+    p.add_argument('--pretrain-layout', action='store_true',
+                   help="with --to official: prefix keys with 'encoder.'")
+    args = p.parse_args(argv)
+    conv = convert_state_dict(read_state_dict(args.src), args.source)
+    if args.to == 'dfertools':
+        state = conv.recognizer_state_dict()
+        out = dict(state_dict=state,
+                   meta=dict(converted_from=osp.basename(args.src),
+                             source=conv.source))
+    elif args.to == 'official':
+        state = to_official(conv, args.pretrain_layout)
+        out = dict(model=state)
+    else:
+        state = to_mmaction(conv)
+        out = dict(state_dict=state)
+    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
+    torch.save(out, args.dst)
+    print(f'{args.src} ({conv.source}) -> {args.dst} ({args.to}): '
+          f'{len(conv.backbone)} backbone keys, {len(conv.head)} head keys, '
+          f'dropped {len(conv.dropped)}: {conv.dropped[:10]}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
