@@ -1,6 +1,3 @@
 """dfertools.models.heads."""
-<<<<<<< HEAD
-from .soft_mask_cls_head import SoftMaskClsHead  # noqa: F401
-=======
 from .dfer_head import DFERHead  # noqa: F401
->>>>>>> pretrain
+from .soft_mask_cls_head import SoftMaskClsHead  # noqa: F401
