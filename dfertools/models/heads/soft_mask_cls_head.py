@@ -5,8 +5,8 @@
 :class:`AdaptiveTemporalSoftMask`, or none for AdaTosk without †) weights the
 encoded visible tokens ``E [B, n_t, n_s, D]`` (eq. 1), which are mean pooled
 and classified by a two-layer MLP (paper §4.1: "global pooling and ... a
-two-layer MLP"). The loss is cross-entropy (eq. 13) scaled by the loss
-config's ``loss_weight`` (``lambda_cls = 0.1``, eq. 2).
+two-layer MLP"). The loss is cross-entropy (eq. 13); ``SupervisedMAE``
+applies ``lambda_cls`` (eq. 2).
 
 Predictions follow the mmaction head convention (``average_clips='prob'``
 -> ``pred_score`` holds softmax probabilities), so ``DFERMetric`` works.
@@ -33,13 +33,13 @@ class SoftMaskClsHead(BaseHead):
         num_classes (int): number of expression classes.
         in_channels (int): token width ``D``.
         soft_mask (dict, optional): config of the soft mask (e.g.
-            ``dict(type='AdaptiveTemporalSoftMask', ...)``); ``None`` pools
-            the visible tokens plainly.
+            ``dict(type='AdaptiveTemporalSoftMask', ...)``; its
+            ``embed_dims`` defaults to ``in_channels``); ``None`` pools the
+            visible tokens plainly.
         hidden_channels (int, optional): MLP width; defaults to
             ``in_channels``.
         dropout (float): dropout on the pooled feature.
-        loss_cls (dict): classification loss; ``loss_weight`` is
-            ``lambda_cls``. Defaults to CE with weight 0.1 (eq. 2).
+        loss_cls (dict): classification loss (CE, eq. 13).
         label_smooth_eps (float): label smoothing.
         average_clips (str): ``'prob'`` so predictions are probabilities.
     """
@@ -50,14 +50,16 @@ class SoftMaskClsHead(BaseHead):
                  soft_mask: Optional[dict] = None,
                  hidden_channels: Optional[int] = None,
                  dropout: float = 0.0,
-                 loss_cls: dict = dict(type='CrossEntropyLoss',
-                                       loss_weight=0.1),
+                 loss_cls: dict = dict(type='CrossEntropyLoss'),
                  label_smooth_eps: float = 0.0,
                  average_clips: Optional[str] = 'prob',
                  init_cfg: Optional[dict] = None):
         super().__init__(num_classes, in_channels, loss_cls=loss_cls,
                          label_smooth_eps=label_smooth_eps, topk=(1, ),
                          average_clips=average_clips, init_cfg=init_cfg)
+        if soft_mask:
+            soft_mask = dict(soft_mask)
+            soft_mask.setdefault('embed_dims', in_channels)
         self.soft_mask = MODELS.build(soft_mask) if soft_mask else None
         self.dropout = nn.Dropout(dropout)
         self.mlp = Mlp(in_channels, hidden_channels or in_channels,

@@ -26,16 +26,26 @@ class AdaptiveTemporalSoftMask(nn.Module):
             ``None`` switches it off.
         class_semantic (dict, optional): config of the class-semantic mask;
             ``None`` switches it off.
+        embed_dims (int, optional): token width, filled into the two
+            configs when they leave ``embed_dims`` out.
     """
 
     def __init__(self,
                  class_agnostic: Optional[dict] = None,
-                 class_semantic: Optional[dict] = None):
+                 class_semantic: Optional[dict] = None,
+                 embed_dims: Optional[int] = None):
         super().__init__()
-        self.class_agnostic = (MODELS.build(class_agnostic)
-                               if class_agnostic else None)
-        self.class_semantic = (MODELS.build(class_semantic)
-                               if class_semantic else None)
+        self.class_agnostic = self._build(class_agnostic, embed_dims)
+        self.class_semantic = self._build(class_semantic, embed_dims)
+
+    @staticmethod
+    def _build(cfg: Optional[dict], embed_dims: Optional[int]):
+        if not cfg:
+            return None
+        cfg = dict(cfg)
+        if embed_dims is not None:
+            cfg.setdefault('embed_dims', embed_dims)
+        return MODELS.build(cfg)
 
     @property
     def enabled(self) -> bool:
