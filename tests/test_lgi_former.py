@@ -183,3 +183,11 @@ def test_paper_parameter_counts(arch, kw, params):
         m = LGIFormer(arch, **kw)
     n = sum(p.numel() for p in m.parameters()) / 1e6
     assert abs(n - params) < 0.05, n
+
+
+def test_full_region_order_equals_checked_order():
+    from dfertools.models.backbones.lgi_regions import full_region_order
+    grid, rs = (8, 10, 10), (2, 5, 10)
+    idx = torch.arange(800).expand(2, -1)
+    assert torch.equal(full_region_order(grid, rs).expand(2, -1),
+                       region_order(idx, grid, rs))

@@ -28,8 +28,8 @@ from dfertools.registry import MODELS
 from ..layers import LGIBlock, init_vit_weights, layer_norm
 from .base_token_backbone import (BaseTokenBackbone, drop_path_schedule,
                                   gather_tokens, resolve_arch)
-from .lgi_regions import (check_region_grid, partition, region_order,
-                          unpartition)
+from .lgi_regions import (check_region_grid, full_region_order, partition,
+                          region_order, unpartition)
 
 
 @MODELS.register_module()
@@ -103,7 +103,7 @@ class LGIFormer(BaseTokenBackbone):
                    ) -> Tuple[torch.Tensor, torch.Tensor]:
         """``(local [B, Nv, D] in natural order, rep [B, M, D])``, both
         through the final norm."""
-        b, n, d = tokens.shape
+        b = tokens.shape[0]
         counts = check_region_grid(grid, self.region_size)
         if counts[0] * counts[1] * counts[2] != self.num_regions:
             raise ValueError(
@@ -112,13 +112,16 @@ class LGIFormer(BaseTokenBackbone):
                 f'{self.region_size}, but the model has {self.num_regions} '
                 'representative tokens (set img_size / num_frames to the '
                 'clip size used).')
-        if visible_idx is None:
-            visible_idx = torch.arange(n, device=tokens.device).expand(b, -1)
-        elif visible_idx.ndim != 2 or visible_idx.shape[0] != b:
-            raise ValueError(f'visible_idx must be [B, Nv] with B = {b}, got '
-                             f'shape {tuple(visible_idx.shape)}.')
-        visible_idx = visible_idx.to(tokens.device, torch.long)
-        perm = region_order(visible_idx, grid, self.region_size)
+        if visible_idx is None:  # fixed permutation of the full grid
+            perm = full_region_order(grid, self.region_size,
+                                     tokens.device).expand(b, -1)
+        else:
+            if visible_idx.ndim != 2 or visible_idx.shape[0] != b:
+                raise ValueError(
+                    f'visible_idx must be [B, Nv] with B = {b}, got shape '
+                    f'{tuple(visible_idx.shape)}.')
+            visible_idx = visible_idx.to(tokens.device, torch.long)
+            perm = region_order(visible_idx, grid, self.region_size)
         x = partition(
             self.pos_drop(gather_tokens(tokens, visible_idx)), perm,
             self.num_regions)

@@ -41,6 +41,19 @@ def region_of(grid: Sequence[int], region_size: Sequence[int],
                       tuple(int(r) for r in region_size)).to(device)
 
 
+@lru_cache(maxsize=32)
+def _full_order(grid, region_size) -> torch.Tensor:
+    return _region_of(grid, region_size).argsort(stable=True)
+
+
+def full_region_order(grid: Sequence[int], region_size: Sequence[int],
+                      device=None) -> torch.Tensor:
+    """``[N]`` region order of a complete grid (what :func:`region_order`
+    returns for ``idx = arange(N)``), without data-dependent checks."""
+    return _full_order(tuple(int(g) for g in grid),
+                       tuple(int(r) for r in region_size)).to(device)
+
+
 def region_order(idx: torch.Tensor, grid: Sequence[int],
                  region_size: Sequence[int]) -> torch.Tensor:
     """Permutation ``perm [B, Nv]`` putting the tokens ``idx [B, Nv]`` (flat

@@ -1,0 +1,7 @@
+# Linear probing of a pretrained MAE-DFER LGI-Former-B on DFEW fold 1: frozen
+# backbone (no gradients, eval mode), only DFERHead trains; no mixup/cutmix,
+# no drop path.
+_base_ = ['./lgi-b_dfew-fold1.py']
+model = dict(
+    backbone=dict(frozen=True, drop_path_rate=0.),
+    data_preprocessor=dict(blending=None))
