@@ -57,6 +57,7 @@ def test_auto_resume_continues_at_epoch_2(one_epoch, tmp_path):
     assert (meta['epoch'], meta['iter']) == (2, 8)
 
 
+@pytest.mark.slow
 def test_resume_from_explicit_path(one_epoch, tmp_path):
     ckpt = one_epoch / 'epoch_1.pth'
     work = tmp_path / 'other'
@@ -98,6 +99,7 @@ def test_amp_on_cpu_is_refused_clearly(tmp_path):
     assert '--amp needs a CUDA GPU' in proc.stderr
 
 
+@pytest.mark.slow
 def test_test_tool_dumps_pickle_with_dump_results(one_epoch, tmp_path):
     dump = tmp_path / 'preds.pkl'
     out = _ok(run_tool('test.py', TOY_CONFIG, str(one_epoch / 'epoch_1.pth'),

@@ -47,9 +47,9 @@ def _refusal(source: str, err: BaseException) -> CheckpointRefusedError:
     return CheckpointRefusedError(
         f'Refused to load checkpoint {source!r}: {WHY} The file needs more '
         f'than that ({type(err).__name__}: {first}). Nothing from it was '
-        'executed. If you trust the file and it only holds tensors plus a '
-        'few plain types, re-save its state_dict with plain torch.save; if '
-        'a legitimate MMEngine/numpy type is missing from the allow-list, '
+        'executed. If you trust the file, convert it once, in an environment '
+        'you trust, to a checkpoint of tensors and plain types; if a '
+        'legitimate MMEngine/numpy type is missing from the allow-list, '
         'add exactly that type to mmengine_safe_globals().')
 
 
