@@ -177,3 +177,22 @@ def test_clear_errors():
     data = model.data_preprocessor(batch(labels=False), True)
     with pytest.raises(ValueError, match='gt_label'):
         model(**data, mode='loss')
+
+
+def test_inference_flops_scale_with_visible_tokens():
+    """The eval hard mask is where AdaTosk saves compute: ratio 0.7 keeps
+    about 30% of the tokens (counted on the meta device)."""
+    from dfertools.utils.flops import count_flops
+    flops = {}
+    x = torch.zeros(1, 3, 8, 64, 64, device='meta')
+    for ratio in (0.7, 0.0):
+        with torch.device('meta'):
+            model = build(eval_masker=dict(type='FixedTubeMasker',
+                                           mask_ratio=ratio)).eval()
+        with torch.no_grad():
+            total, logits = count_flops(model.logits, x)
+            embed, _ = count_flops(model.backbone.embed, x)
+        assert logits.shape == (1, NUM_CLASSES)
+        flops[ratio] = total - embed  # the tubelet embedding sees every token
+    # 5 of 16 tokens per slice visible; attention is quadratic, so a bit less
+    assert 0.15 < flops[0.7] / flops[0.0] < 5 / 16 + 0.02

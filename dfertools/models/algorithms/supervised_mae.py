@@ -111,7 +111,8 @@ class SupervisedMAE(MaskedVideoPretrainer):
                 f'{n_t} temporal slices; the soft masks need a tube mask '
                 "(masker=dict(type='TubeMasker') / 'FixedTubeMasker')")
         n_s = nv // n_t
-        if visible_idx is not None and role not in self._tube_checked:
+        if visible_idx is not None and role not in self._tube_checked \
+                and latent.device.type != 'meta':
             slices = torch.div(visible_idx, hw, rounding_mode='floor')
             expected = torch.arange(n_t, device=slices.device)
             if not bool((slices.view(b, n_t, n_s) ==
@@ -160,16 +161,22 @@ class SupervisedMAE(MaskedVideoPretrainer):
         losses.update(cls)
         return losses
 
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Inference path on normalised clips ``[B, C, T, H, W]``: class
+        logits from the visible tokens of the ``eval_masker`` (the decoder
+        is not run). This is what inference costs (FLOPs)."""
+        tokens, _ = self.classify(x, self.eval_masker)
+        return self.cls_head(tokens)
+
     @torch.no_grad()
     def predict(self, inputs: torch.Tensor, data_samples=None) -> List:
         """Class probabilities (``pred_score``) from the visible tokens of
         the deterministic ``eval_masker``."""
         from mmaction.structures import ActionDataSample
         x = self._clips(inputs)
-        tokens, _ = self.classify(x, self.eval_masker)
         if data_samples is None:
             data_samples = [ActionDataSample() for _ in range(x.shape[0])]
-        return self.cls_head.predict(tokens, data_samples)
+        return self.cls_head.predict_by_feat(self.logits(x), data_samples)
 
     def soft_mask_maps(self, inputs: torch.Tensor,
                        masker=None) -> dict:

@@ -48,6 +48,13 @@ class FixedTubeMasker(BaseMasker):
         if n != grid_size(grid):
             raise ValueError(f'FixedTubeMasker: {n} tokens do not match the '
                              f'grid {tuple(grid)}')
-        spatial = self.spatial_mask(h, w).to(tokens.device)
-        mask = spatial.repeat(t)[None].expand(b, n)
-        return self.from_mask(mask.contiguous())
+        # built on the CPU from the known pattern and moved once: no
+        # data-dependent host sync, and it runs on the meta device (FLOPs)
+        mask = self.spatial_mask(h, w).repeat(t)
+        order = torch.arange(n)
+        visible, masked = order[~mask], order[mask]
+
+        def batched(x: torch.Tensor) -> torch.Tensor:
+            return x.to(tokens.device)[None].expand(b, -1)
+
+        return MaskOutput(batched(visible), batched(masked), batched(mask))
