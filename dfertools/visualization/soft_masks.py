@@ -126,3 +126,52 @@ def _save(image: np.ndarray, labels, row_h: int, out_file: str) -> None:
     fig.tight_layout()
     fig.savefig(out_file, dpi=100)
     plt.close(fig)
+
+
+def soft_mask_samples(cfg, checkpoint: Optional[str] = None,
+                      num_samples: int = 4, split: str = 'test',
+                      seed: int = 0) -> list:
+    """Build an AdaTosk ``cfg.model`` (optionally loading ``checkpoint``)
+    and the dataset of ``cfg.<split>_dataloader``, and compute the soft
+    masks of the first ``num_samples`` items under the model's
+    ``eval_masker``.
+
+    Returns one dict per item: ``frames`` (uint8 ``[T, H, W, C]``),
+    ``grid``, ``visible_idx`` ``[Nv]`` and ``masks`` (name -> ``[n_t,
+    n_s]``), ready for :func:`render_soft_masks`.
+    """
+    import torch
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import DefaultScope
+    from mmengine.runner import load_checkpoint
+
+    from dfertools.registry import DATASETS, MODELS
+    torch.manual_seed(seed)
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope',
+                                                      'dfertools')):
+        model = MODELS.build(cfg.model)
+        if not hasattr(model, 'soft_mask_maps'):
+            raise TypeError(f'{type(model).__name__} has no soft masks; '
+                            'pass an AdaTosk (SupervisedMAE) config such as '
+                            'configs/adatosk/vit-b_dfew-fold1.py')
+        if checkpoint:
+            load_checkpoint(model, checkpoint, map_location='cpu')
+        dataset = DATASETS.build(cfg[f'{split}_dataloader'].dataset)
+    model.eval()
+    items = [dataset[i] for i in range(min(num_samples, len(dataset)))]
+    data = model.data_preprocessor(pseudo_collate(items), False)
+    maps = model.soft_mask_maps(data['inputs'])
+    grid = maps['grid']
+    names = dict(class_semantic='CS soft mask', class_agnostic='CA soft mask')
+    out = []
+    for i, item in enumerate(items):
+        clip = item['inputs']
+        clip = clip[0] if clip.dim() == 5 else clip  # [C, T, H, W]
+        vis = maps['visible_idx']
+        vis = (torch.arange(int(np.prod(grid))) if vis is None else vis[i])
+        out.append(dict(
+            frames=clip.permute(1, 2, 3, 0).to(torch.uint8).numpy(),
+            grid=grid, visible_idx=vis.cpu().numpy(),
+            masks={label: maps[key][i].float().cpu().numpy()
+                   for key, label in names.items() if key in maps}))
+    return out
