@@ -54,6 +54,7 @@ def test_loss_is_eq2_with_independent_ce():
     torch.manual_seed(1)
     x = model._clips(data['inputs'])
     out = model._run(x)
+    assert model._captured is None  # only loss() keeps the pass
     rec = model.rec_loss(out['pred'], model.raw_clip(x),
                          out['masks'].masked_idx)['loss']
     b, nv, d = out['latent'].shape

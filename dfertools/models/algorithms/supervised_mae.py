@@ -78,6 +78,7 @@ class SupervisedMAE(MaskedVideoPretrainer):
                             if eval_masker is not None else None)
         self.lambda_rec = float(lambda_rec)
         self.lambda_cls = float(lambda_cls)
+        self._capturing = False
         self._captured: Optional[dict] = None
         self._tube_checked = set()
 
@@ -90,7 +91,8 @@ class SupervisedMAE(MaskedVideoPretrainer):
         latent = self.backbone.encode(tokens, grid, masks.visible_idx)
         pred = self.decoder(latent, masks.visible_idx, masks.masked_idx, grid)
         out = dict(pred=pred, masks=masks, grid=tuple(grid), latent=latent)
-        self._captured = out
+        if self._capturing:  # inside loss(): hand the pass to the cls branch
+            self._captured = out
         return out
 
     def token_grid(self, latent: torch.Tensor,
@@ -147,9 +149,12 @@ class SupervisedMAE(MaskedVideoPretrainer):
             raise ValueError('SupervisedMAE trains on labeled clips: every '
                              'data sample needs a gt_label (use a labeled '
                              'dataset such as DFERDataset)')
-        self._captured = None
-        losses = super().loss(inputs, data_samples)
-        out, self._captured = self._captured, None
+        self._capturing, self._captured = True, None
+        try:
+            losses = super().loss(inputs, data_samples)
+        finally:
+            out, self._captured = self._captured, None
+            self._capturing = False
         if out is None or 'latent' not in out:
             raise RuntimeError('SupervisedMAE: the pretrainer loss did not '
                                'run SupervisedMAE._run')
