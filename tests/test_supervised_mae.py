@@ -197,3 +197,21 @@ def test_inference_flops_scale_with_visible_tokens():
         flops[ratio] = total - embed  # the tubelet embedding sees every token
     # 5 of 16 tokens per slice visible; attention is quadratic, so a bit less
     assert 0.15 < flops[0.7] / flops[0.0] < 5 / 16 + 0.02
+
+
+def test_pretraining_checkpoint_hands_off():
+    """A MaskedVideoPretrainer state (deeper decoder) initialises the
+    encoder and decoder; only the classification branch is new."""
+    torch.manual_seed(0)
+    pre = MODELS.build(dict(
+        type='MaskedVideoPretrainer', backbone=TINY_VIT,
+        masker=dict(type='TubeMasker', mask_ratio=0.9),
+        decoder=dict(DECODER, num_layers=2)))
+    model = build()
+    res = model.load_state_dict(pre.state_dict(), strict=False)
+    assert res.missing_keys and all(k.startswith('cls_head.')
+                                    for k in res.missing_keys)
+    assert res.unexpected_keys and all(k.startswith('decoder.blocks.1.')
+                                       for k in res.unexpected_keys)
+    torch.testing.assert_close(model.backbone.blocks[1].attn.qkv.weight,
+                               pre.backbone.blocks[1].attn.qkv.weight)
