@@ -1,4 +1,4 @@
-"""Checkpoints never run code (DESIGN §3.3, §9; dfertools/utils/checkpoint.py).
+"""Checkpoints never run code (DESIGN §3.3, §9; utils/checkpoint.py).
 
 A crafted checkpoint whose pickle ``__reduce__`` would write a marker file is
 refused by every loading route — ``safe_load``, MMEngine's
@@ -59,6 +59,14 @@ def test_env_override_cannot_switch_weights_only_off(evil, monkeypatch):
     with pytest.raises(CheckpointRefusedError):
         CheckpointLoader.load_checkpoint(str(path))
     assert not marker.exists()
+
+
+def test_remote_loaders_refuse_while_env_disables_weights_only(
+        monkeypatch):
+    from mmengine.runner import CheckpointLoader
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    with pytest.raises(RuntimeError, match='Unset the variable'):
+        CheckpointLoader.load_checkpoint('https://example.invalid/x.pth')
 
 
 def test_mmengine_load_checkpoint_refuses(evil):

@@ -120,3 +120,32 @@ def test_dump_inside_evaluator_metrics():
                                    metrics=dict(type='AccMetric')))
     setup_env.setup_dump(cfg, 'o.pkl')
     assert cfg.test_evaluator['metrics'][-1]['type'] == 'DumpResults'
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')
+def test_pytorch_launcher_on_cpu_uses_gloo_and_cpu_ddp(monkeypatch):
+    import socket
+
+    import torch.distributed as dist
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = str(s.getsockname()[1])
+    for key, value in dict(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
+                           MASTER_ADDR='127.0.0.1', MASTER_PORT=port).items():
+        monkeypatch.setenv(key, value)
+    cfg = _cfg()
+    assert cfg.env_cfg.dist_cfg.backend == 'nccl'
+    try:
+        setup_env.setup_common(cfg, _args(launcher='pytorch'))
+        assert dist.is_initialized() and dist.get_backend() == 'gloo'
+        assert cfg.env_cfg.dist_cfg.backend == 'gloo'
+        assert cfg.model_wrapper_cfg.device_ids is None
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def test_slurm_launcher_on_cpu_is_refused(monkeypatch):
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    with pytest.raises(RuntimeError, match='tools/dist_train.sh'):
+        setup_env.setup_common(_cfg(), _args(launcher='slurm'))
