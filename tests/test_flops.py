@@ -3,8 +3,6 @@ import json
 import os
 import os.path as osp
 import shutil
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -17,6 +15,16 @@ from dfertools.utils.flops import (build_model_from_config, count_flops,
 
 torch.set_num_threads(1)
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def load_tool(rel):
+    """Import a script under tools/ as a module (its ``main(argv)``)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        rel.replace('/', '_')[:-3], osp.join(ROOT, rel))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def test_sdpa_is_counted():
@@ -76,13 +84,11 @@ def test_lgi_sizes_table9(arch, params, gmacs):
     assert res['macs'] / 1e9 == pytest.approx(gmacs, rel=0.02)
 
 
-def test_get_flops_cli():
-    res = subprocess.run(
-        [sys.executable, 'tools/analysis/get_flops.py',
-         'configs/_base_/models/vit-b_dfer.py', '--shape', '4', '32', '32',
-         '--json'], capture_output=True, text=True, cwd=ROOT)
-    assert res.returncode == 0, res.stderr
-    out = json.loads(res.stdout.strip().splitlines()[-1])
+def test_get_flops_cli(capsys):
+    tool = load_tool('tools/analysis/get_flops.py')
+    assert tool.main([osp.join(ROOT, 'configs/_base_/models/vit-b_dfer.py'),
+                      '--shape', '4', '32', '32', '--json']) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out['backbone'] == 'VideoViT'
     n = 2 * 2 * 2
     assert out['macs'] == analytic_vit_macs(768, 12, n, classes=7)

@@ -86,3 +86,71 @@ def test_backbone_without_layer_depth_is_rejected():
         cls_head=dict(type='X3DHead', num_classes=7, in_channels=432)))
     with pytest.raises(TypeError, match='get_layer_depth'):
         build(model)
+
+
+class _Clips(torch.utils.data.Dataset):
+    """In-memory labeled clips packed like the DFER pipeline's output."""
+
+    def __init__(self, n=4):
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        from mmaction.structures import ActionDataSample
+        g = torch.Generator().manual_seed(i)
+        x = torch.randint(0, 255, (1, 3, 4, 32, 32), generator=g,
+                          dtype=torch.uint8)
+        s = ActionDataSample().set_gt_label(torch.tensor([i % 7]))
+        s.set_metainfo(dict(video_id=f'v{i}', view_id=0))
+        return dict(inputs=x, data_samples=s)
+
+
+def test_runner_trains_with_layer_decay_schedule_and_mixup(tmp_path):
+    """Two epochs through mmengine's Runner: the per-group lr ratios survive
+    LinearLR warm-up and cosine decay; auto_scale_lr scales the base lr."""
+    from mmengine.runner import Runner
+    init_default_scope('dfertools')
+    loader = dict(dataset=_Clips(), batch_size=2, num_workers=0,
+                  sampler=dict(type='DefaultSampler', shuffle=True),
+                  collate_fn=dict(type='pseudo_collate'))
+    model = dict(
+        type='Recognizer3D',
+        backbone=dict(type='VideoViT',
+                      arch=dict(embed_dims=48, num_layers=2, num_heads=3),
+                      img_size=32, num_frames=4, drop_path_rate=0.1,
+                      final_norm=False),
+        cls_head=dict(type='DFERHead', num_classes=7, in_channels=48,
+                      label_smooth_eps=0.1),
+        data_preprocessor=dict(
+            type='ActionDataPreprocessor', mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375], format_shape='NCTHW',
+            blending=dict(type='RandomBatchAugment', augments=[
+                dict(type='MixupBlending', alpha=0.8, num_classes=7),
+                dict(type='CutmixBlending', alpha=1.0, num_classes=7)])))
+    runner = Runner(
+        model=model, work_dir=str(tmp_path), train_dataloader=loader,
+        train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=2),
+        optim_wrapper=dict(
+            optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
+            constructor='LayerDecayOptimWrapperConstructor',
+            paramwise_cfg=dict(layer_decay_rate=0.75)),
+        param_scheduler=[
+            dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
+                 end=1, convert_to_iter_based=True),
+            dict(type='CosineAnnealingLR', T_max=1, eta_min_ratio=1e-3,
+                 by_epoch=True,
+                 begin=1, end=2, convert_to_iter_based=True)],
+        auto_scale_lr=dict(enable=True, base_batch_size=256),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook',
+                                           interval=10)),
+        default_scope='dfertools', experiment_name='ld')
+    runner.train()
+    groups = runner.optim_wrapper.optimizer.param_groups
+    head = [g for g in groups if g['lr_scale'] == 1.0][0]
+    embed = [g for g in groups if g['layer_id'] == 0][0]
+    assert embed['initial_lr'] == pytest.approx(1e-3 * 2 / 256 * 0.75**3)
+    assert head['initial_lr'] == pytest.approx(1e-3 * 2 / 256)
+    assert head['lr'] < head['initial_lr']  # the schedule ran
+    assert embed['lr'] / head['lr'] == pytest.approx(0.75**3)

@@ -21,8 +21,9 @@ from torch import nn
 
 
 def attention_core(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
-                   use_sdpa: bool = True, dropout_p: float = 0.) -> torch.Tensor:
-    """``softmax(q k^T / sqrt(d)) v`` on ``[B, heads, L, d]`` tensors (eq. 7)."""
+                   use_sdpa: bool = True,
+                   dropout_p: float = 0.) -> torch.Tensor:
+    """``softmax(q k^T / sqrt(d)) v`` on ``[B, heads, L, d]`` (eq. 7)."""
     if use_sdpa:
         return F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p)
     attn = (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1)

@@ -50,7 +50,8 @@ class LGIBlock(nn.Module):
             self.third_attn_norm0 = layer_norm(dim)
             self.third_attn_norm1 = layer_norm(dim)
             self.third_attn = attn()
-        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.drop_path = DropPath(drop_path) if drop_path > 0 \
+            else nn.Identity()
         self.norm2 = layer_norm(dim)
         self.mlp = Mlp(dim, int(dim * mlp_ratio), drop=drop)
 

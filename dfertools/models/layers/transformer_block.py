@@ -31,7 +31,8 @@ class TransformerBlock(nn.Module):
         self.norm1 = layer_norm(dim)
         self.attn = Attention(dim, num_heads, qkv_bias, attn_drop, drop,
                               use_sdpa)
-        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.drop_path = DropPath(drop_path) if drop_path > 0 \
+            else nn.Identity()
         self.norm2 = layer_norm(dim)
         self.mlp = Mlp(dim, int(dim * mlp_ratio), drop=drop)
         if init_values > 0:

@@ -58,7 +58,8 @@ class ConvertedCheckpoint:
 
 def unwrap_state_dict(obj) -> Dict[str, torch.Tensor]:
     """Strip ``state_dict`` / ``model`` / ``module`` wrappers and a leading
-    ``module.`` (DDP) from every key."""
+    ``module.`` (DDP) or ``_orig_mod.`` (torch.compile, VideoMAE V2) from
+    every key."""
     while isinstance(obj, dict):
         inner = next((obj[k] for k in _WRAPPER_KEYS
                       if isinstance(obj.get(k), dict)), None)
@@ -69,8 +70,9 @@ def unwrap_state_dict(obj) -> Dict[str, torch.Tensor]:
             isinstance(v, torch.Tensor) for v in obj.values()):
         raise ValueError('checkpoint holds no state dict of tensors (looked '
                          f'inside {_WRAPPER_KEYS}).')
-    if obj and all(k.startswith('module.') for k in obj):
-        obj = {k[len('module.'):]: v for k, v in obj.items()}
+    for wrapper in ('module.', '_orig_mod.'):  # DDP, torch.compile
+        if obj and all(k.startswith(wrapper) for k in obj):
+            obj = {k[len(wrapper):]: v for k, v in obj.items()}
     return dict(obj)
 
 
