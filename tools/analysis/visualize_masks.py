@@ -12,6 +12,8 @@ import os
 import os.path as osp
 
 import dfertools  # noqa: F401  (compat shims before mmaction)
+from mmengine.config import DictAction
+
 from dfertools.utils import setup_env
 from dfertools.visualization.pretrain_plots import plot_masks
 from dfertools.visualization.pretrain_samples import pretrain_predictions
@@ -27,12 +29,15 @@ def parse_args(argv=None):
                    'instead of its top tokens')
     p.add_argument('--out-dir', default='work_dirs/vis_masks')
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                   help='override config keys, e.g. '
+                   'train_dataloader.dataset.data_root=DIR')
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = setup_env.load_config(args.config)
+    cfg = setup_env.load_config(args.config, args.cfg_options)
     samples, frames = pretrain_predictions(cfg, args.checkpoint,
                                            args.num_samples, args.sample,
                                            args.seed)

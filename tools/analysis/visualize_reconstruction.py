@@ -12,6 +12,8 @@ import os
 import os.path as osp
 
 import dfertools  # noqa: F401  (compat shims before mmaction)
+from mmengine.config import DictAction
+
 from dfertools.utils import setup_env
 from dfertools.visualization.pretrain_plots import plot_reconstruction
 from dfertools.visualization.pretrain_samples import (preprocessor_stats,
@@ -28,12 +30,15 @@ def parse_args(argv=None):
                    help='sample the policy masker\'s mask (train mode)')
     p.add_argument('--out-dir', default='work_dirs/vis_reconstruction')
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                   help='override config keys, e.g. '
+                   'train_dataloader.dataset.data_root=DIR')
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = setup_env.load_config(args.config)
+    cfg = setup_env.load_config(args.config, args.cfg_options)
     ckpt = None if args.checkpoint.lower() == 'none' else \
         setup_env.existing_checkpoint(args.checkpoint)
     samples, frames = pretrain_predictions(cfg, ckpt, args.num_samples,

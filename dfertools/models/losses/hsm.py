@@ -29,8 +29,8 @@ def _all_reduce_sum(x: torch.Tensor) -> torch.Tensor:
     return x
 
 
-def batch_stats(losses: torch.Tensor,
-                global_stats: bool = False) -> Tuple[torch.Tensor, torch.Tensor]:
+def batch_stats(losses: torch.Tensor, global_stats: bool = False
+                ) -> Tuple[torch.Tensor, torch.Tensor]:
     """Mean and population std of ``losses`` [B] (hi2m eq. 2), over all
     ranks if ``global_stats`` (two-pass: sum and count, then the squared
     deviations, so unequal local batch sizes are fine)."""

@@ -78,8 +78,8 @@ class MaskedReconstructionLoss(nn.Module):
     def _targets(self, patches: torch.Tensor) -> torch.Tensor:
         z = normalised_tubelets(patches / self.input_scale, self.eps)
         if self.motion_target:
-            z = torch.stack([z[..., 0, :, :], z[..., 1, :, :] - z[..., 0, :, :]],
-                            dim=-3)
+            first, second = z[..., 0, :, :], z[..., 1, :, :]
+            z = torch.stack([first, second - first], dim=-3)
         return z.flatten(-3)
 
     def forward(self, pred: torch.Tensor, clip: torch.Tensor,
