@@ -1,18 +1,17 @@
 """AtomicCheckpointHook: a crash while saving leaves the previous checkpoint
 and ``last_checkpoint`` intact (toy model through mmengine's Runner)."""
 import os
-import os.path as osp
 
 import pytest
 import torch
 from mmengine.fileio import LocalBackend
 from mmengine.runner import Runner
 
-import dfertools.engine  # noqa: F401
+from dfertools.engine import DFERRunner
 from dfertools.engine.atomic_checkpoint_hook import atomic_write_text
 from dfertools.registry import HOOKS
 
-from engine_toys import ToyDataset, runner_cfg
+from tests.engine_toys import ToyDataset, runner_cfg
 
 
 class Crash(Exception):
@@ -50,21 +49,23 @@ def ckpt_cfg(hook_type):
 
 
 def load(path):
-    # dfertools.utils.compat allow-lists mmengine's globals process-wide.
-    # (Not torch.serialization.safe_globals(...) as a context manager: on
-    # exit it removes those globals again, breaking later resumes.)
-    return torch.load(path, map_location='cpu', weights_only=True)
+    """The project's checkpoint loader (weights_only=True + allow-list)."""
+    from dfertools.utils.checkpoint import safe_load
+    return safe_load(path)
 
 
 def test_registered():
     assert HOOKS.get('AtomicCheckpointHook') is not None
 
 
-@pytest.mark.parametrize('where', ['torch.save', 'put'])
-def test_crash_mid_save_keeps_previous(tmp_path, monkeypatch, where):
+@pytest.mark.parametrize('runner_cls,where', [
+    (Runner, 'torch.save'), (Runner, 'put'), (DFERRunner, 'put')])
+def test_crash_mid_save_keeps_previous(tmp_path, monkeypatch, runner_cls,
+                                       where):
     crash_on_third_save(monkeypatch, where)
-    runner = Runner(**runner_cfg(tmp_path, ToyDataset(), max_iters=4,
-                                 checkpoint=ckpt_cfg('AtomicCheckpointHook')))
+    runner = runner_cls(**runner_cfg(
+        tmp_path, ToyDataset(), max_iters=4,
+        checkpoint=ckpt_cfg('AtomicCheckpointHook')))
     with pytest.raises(Crash):
         runner.train()
     monkeypatch.undo()
@@ -78,9 +79,9 @@ def test_crash_mid_save_keeps_previous(tmp_path, monkeypatch, where):
     assert set(ckpt['state_dict']) == {'fc.weight', 'fc.bias'}
 
     # and the run resumes from it
-    resumed = Runner(**runner_cfg(tmp_path, ToyDataset(), max_iters=4,
-                                  checkpoint=ckpt_cfg('AtomicCheckpointHook'),
-                                  resume=True))
+    resumed = runner_cls(**runner_cfg(
+        tmp_path, ToyDataset(), max_iters=4,
+        checkpoint=ckpt_cfg('AtomicCheckpointHook'), resume=True))
     resumed.train()
     assert resumed.iter == 4
     assert sorted(f for f in os.listdir(tmp_path) if f.endswith('.pth')) \
@@ -126,3 +127,37 @@ def test_atomic_write_text_failure_keeps_old(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert path.read_text() == 'old'
     assert os.listdir(tmp_path) == ['last_checkpoint']
+
+
+def test_best_checkpoint_atomic(tmp_path, monkeypatch):
+    cfg = dict(ckpt_cfg('AtomicCheckpointHook'), save_best='acc',
+               rule='greater')
+    runner = Runner(**runner_cfg(tmp_path, ToyDataset(), max_iters=1,
+                                 checkpoint=cfg))
+    runner.train()
+    hook = [h for h in runner.hooks if type(h).__name__ ==
+            'AtomicCheckpointHook'][0]
+    hook._save_best_checkpoint(runner, {'acc': 0.5})
+    first = tmp_path / 'best_acc_iter_1.pth'
+    assert load(first)['meta']['iter'] == 1
+
+    runner.train_loop._iter = 5  # a later evaluation
+    crash_on_third_save(monkeypatch, 'put')
+    for _ in range(2):   # two saves pass through the fake, the third crashes
+        LocalBackend().put(b'', str(tmp_path / 'scratch'))
+    with pytest.raises(Crash):
+        hook._save_best_checkpoint(runner, {'acc': 0.7})
+    monkeypatch.undo()
+    assert load(first)['meta']['iter'] == 1      # previous best survives
+    assert not [f for f in os.listdir(tmp_path) if '.tmp-' in f]
+    assert hook.best_ckpt_path == str(first)     # record rolled back
+    assert runner.message_hub.get_info('best_score') == 0.5
+
+    runner.train_loop._iter = 7
+    hook._save_best_checkpoint(runner, {'acc': 0.9})
+    assert not first.exists()                    # replaced only now
+    assert load(tmp_path / 'best_acc_iter_7.pth')['meta']['iter'] == 7
+    # CheckpointHook re-saves the regular checkpoint after a new best; its
+    # max_keep_ckpts=1 rotation still removes the older one
+    assert len([f for f in os.listdir(tmp_path)
+                if f.startswith('iter_')]) == 1

@@ -10,7 +10,7 @@ import dfertools.engine  # noqa: F401
 from dfertools.engine import NonFiniteLossError
 from dfertools.registry import HOOKS
 
-from engine_toys import ToyDataset, runner_cfg
+from tests.engine_toys import ToyDataset, runner_cfg
 
 
 class Snapshot(Hook):
@@ -138,3 +138,14 @@ def test_amp_overflow_not_fatal_and_nan_loss_caught():
     assert guard.tripped
     assert torch.equal(lin.weight, before)
     assert ow.loss_scaler.get_scale() == scale1  # scaler state untouched
+
+
+def test_enabled_as_a_default_hook(tmp_path):
+    """The form the integrator puts in default_runtime.py (default_hooks
+    merges extra keys, so configs' custom_hooks cannot drop it)."""
+    cfg = runner_cfg(tmp_path, ToyDataset(poison=['v0']), max_iters=2)
+    cfg['default_hooks']['non_finite_loss'] = dict(type='NonFiniteLossHook')
+    runner = Runner(**cfg)
+    with pytest.raises(NonFiniteLossError, match='iteration 1'):
+        runner.train()
+    assert all_finite(runner.model.state_dict())

@@ -1,6 +1,7 @@
 """dfertools.engine."""
+from .atomic_checkpoint_hook import AtomicCheckpointHook  # noqa: F401
+from .finite_loss_hook import (NonFiniteLossError,  # noqa: F401
+                               NonFiniteLossHook)
 from .layer_decay_constructor import \
     LayerDecayOptimWrapperConstructor  # noqa: F401
 from .runner import DFERRunner  # noqa: F401
-from .atomic_checkpoint_hook import AtomicCheckpointHook  # noqa: F401
-from .finite_loss_hook import NonFiniteLossError, NonFiniteLossHook  # noqa: F401,E501

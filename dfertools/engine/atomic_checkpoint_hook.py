@@ -18,7 +18,13 @@ and the mechanics of writing, on the main process:
 
 Best checkpoints (``save_best``) are written the same way, and the previous
 best is removed only after the new one is in place. Stale temporary files of
-an interrupted save are removed in ``before_train``. Remote backends
+an interrupted save (hidden ``.*.tmp*`` files in ``out_dir``: ours and
+``DFERRunner``'s) are removed in ``before_train``.
+
+With ``DFERRunner`` (whose ``save_checkpoint`` is itself atomic) the two
+compose: the runner writes our temporary file atomically and we rename it;
+this hook adds what a runner alone cannot: rotation only after the save,
+an atomic ``last_checkpoint`` and the ordering of best checkpoints. Remote backends
 (``out_dir`` not on the local file system) fall back to CheckpointHook's
 behaviour with a warning, since they have no atomic rename.
 """
@@ -84,7 +90,7 @@ class AtomicCheckpointHook(CheckpointHook):
                       logger='current', level=logging.WARNING)
             return
         if is_main_process():
-            for stale in glob.glob(osp.join(self.out_dir, f'.*{TMP_MARK}*')):
+            for stale in glob.glob(osp.join(self.out_dir, '.*.tmp*')):
                 os.remove(stale)
                 print_log(f'removed {stale}, left by an interrupted save',
                           logger='current')
@@ -92,8 +98,8 @@ class AtomicCheckpointHook(CheckpointHook):
     @contextlib.contextmanager
     def _atomic_saves(self, runner):
         """Route ``runner.save_checkpoint`` through a temp file + replace."""
-        if not self._is_local():
-            yield
+        if not self._is_local() or 'save_checkpoint' in vars(runner):
+            yield  # remote backend, or already routed (nested call)
             return
         original = runner.save_checkpoint
 
@@ -118,8 +124,9 @@ class AtomicCheckpointHook(CheckpointHook):
             del runner.save_checkpoint  # back to the bound method
 
     def _remove(self, path: str) -> None:
+        # the class's method: _save_best_checkpoint defers the instance's
         if self.file_backend.isfile(path):
-            self.file_backend.remove(path)
+            type(self.file_backend).remove(self.file_backend, path)
         elif self.file_backend.isdir(path):  # deepspeed saves directories
             self.file_backend.rmtree(path)
 
@@ -161,7 +168,9 @@ class AtomicCheckpointHook(CheckpointHook):
         if not self._is_local() or not self.save_best:
             return super()._save_best_checkpoint(runner, metrics)
         # CheckpointHook removes the previous best before saving the new
-        # one; keep it until the new best is written, then remove it.
+        # one; keep it until the new best is written, then remove it. (Its
+        # nested re-save of the regular checkpoint goes through
+        # _save_checkpoint_with_step above, whose rotation is not deferred.)
         old = set(self._best_paths())
         removed = []
         original_remove = self.file_backend.remove
@@ -169,10 +178,26 @@ class AtomicCheckpointHook(CheckpointHook):
         def deferred_remove(path):
             removed.append(path)
 
+        # CheckpointHook records the new best (path, score) before writing;
+        # on a failed write, roll that back so the record matches the disk
+        hub = runner.message_hub
+        snap_attrs = (getattr(self, 'best_ckpt_path', None),
+                      dict(getattr(self, 'best_ckpt_path_dict', None) or {}))
+        snap_info = {k: v for k, v in hub.runtime_info.items()
+                     if k.startswith('best_')}
         self.file_backend.remove = deferred_remove
         try:
             with self._atomic_saves(runner):
                 super()._save_best_checkpoint(runner, metrics)
+        except BaseException:
+            self.best_ckpt_path = snap_attrs[0]
+            if hasattr(self, 'best_ckpt_path_dict'):
+                self.best_ckpt_path_dict = snap_attrs[1]
+            for k in [k for k in hub.runtime_info if k.startswith('best_')]:
+                hub.pop_info(k)
+            for k, v in snap_info.items():
+                hub.update_info(k, v)
+            raise
         finally:
             self.file_backend.remove = original_remove
         new = set(self._best_paths())
