@@ -1,2 +1,3 @@
 """dfertools.models.algorithms."""
 from .masked_pretrainer import MaskedVideoPretrainer  # noqa: F401
+from .supervised_mae import SupervisedMAE  # noqa: F401

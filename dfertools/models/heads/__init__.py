@@ -1,2 +1,3 @@
 """dfertools.models.heads."""
 from .dfer_head import DFERHead  # noqa: F401
+from .soft_mask_cls_head import SoftMaskClsHead  # noqa: F401

@@ -4,3 +4,4 @@ from .random import RandomMasker  # noqa: F401
 from .tube import TubeMasker  # noqa: F401
 from .tube_window import TubeWindowMasker  # noqa: F401
 from .hrd import HRDMasker  # noqa: F401
+from .fixed_tube import FixedTubeMasker  # noqa: F401
