@@ -133,3 +133,14 @@ def test_train_resume_refuses(evil, tmp_path):
     assert proc.returncode != 0
     _assert_clear(proc.stderr, path)
     assert not marker.exists()
+
+
+def test_safe_load_keeps_the_process_wide_allow_list(tmp_path):
+    """Regression: a context-managed allow-list was removed on exit, so a
+    plain weights_only load of an mmengine checkpoint failed afterwards."""
+    path = tmp_path / 'ok.pth'
+    torch.save({'message_hub': {'log': HistoryBuffer([1.0, 2.0], [1, 1])},
+                'v': np.float64(1.5)}, path)
+    safe_load(path)
+    again = torch.load(path, map_location='cpu', weights_only=True)
+    assert isinstance(again['message_hub']['log'], HistoryBuffer)

@@ -63,14 +63,14 @@ def safe_load(path, map_location='cpu'):
         CheckpointRefusedError: the pickle needs a global outside the
             allow-list (nothing from the file has run).
     """
-    from .compat import mmengine_safe_globals
     path = osp.expanduser(str(path))
     if not osp.isfile(path):
         raise FileNotFoundError(f'checkpoint {path!r} does not exist')
     try:
-        with torch.serialization.safe_globals(mmengine_safe_globals()):
-            return torch.load(path, map_location=map_location,
-                              weights_only=True)
+        # The allow-list is installed process-wide by compat (add_safe_globals).
+        # Not the `safe_globals` context manager: on exit it *removes* those
+        # globals again, breaking every later weights_only load.
+        return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
         raise _refusal(path, e) from e
 

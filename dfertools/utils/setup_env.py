@@ -177,6 +177,8 @@ def setup_auto_scale_lr(cfg: Config) -> None:
 def setup_randomness(cfg: Config, seed: Optional[int],
                      deterministic: bool) -> None:
     randomness = cfg.setdefault('randomness', ConfigDict())
+    # Runner.set_randomness(**randomness) needs `seed` (None = random)
+    randomness.setdefault('seed', None)
     if seed is not None:
         randomness['seed'] = seed
     if deterministic:

@@ -51,16 +51,24 @@ class BaseMasker(nn.Module):
 
     @staticmethod
     def from_mask(mask: torch.Tensor,
-                  log_prob: Optional[torch.Tensor] = None) -> MaskOutput:
+                  log_prob: Optional[torch.Tensor] = None,
+                  n_masked: Optional[int] = None) -> MaskOutput:
         """Build a :class:`MaskOutput` from a ``[B, N]`` bool mask in which
-        every row masks the same number of tokens."""
+        every row masks the same number of tokens.
+
+        Maskers that know their masked count statically pass ``n_masked``:
+        the equal-count check (which reads the counts back to the host, a
+        device sync per step) is then skipped. Without it the counts are
+        checked and a clear error names them.
+        """
         if mask.dim() != 2 or mask.dtype != torch.bool:
             raise ValueError('mask must be a [B, N] bool tensor')
-        counts = mask.sum(1)
-        if mask.shape[0] and not bool((counts == counts[0]).all()):
-            raise ValueError('every sample must mask the same number of '
-                             f'tokens, got counts {counts.tolist()}')
-        n_masked = int(counts[0]) if mask.shape[0] else 0
+        if n_masked is None:
+            counts = mask.sum(1)
+            if mask.shape[0] and not bool((counts == counts[0]).all()):
+                raise ValueError('every sample must mask the same number of '
+                                 f'tokens, got counts {counts.tolist()}')
+            n_masked = int(counts[0]) if mask.shape[0] else 0
         # stable argsort of the bool mask: visible (False) first, each group
         # in ascending token order
         order = torch.sort(mask.to(torch.int8), dim=1, stable=True).indices
@@ -71,11 +79,13 @@ class BaseMasker(nn.Module):
     @staticmethod
     def from_visible(visible_idx: torch.Tensor, n: int,
                      log_prob: Optional[torch.Tensor] = None) -> MaskOutput:
-        """Build a :class:`MaskOutput` from (unsorted) visible indices."""
+        """Build a :class:`MaskOutput` from distinct (unsorted) visible
+        indices ``[B, Nv]``; sync-free since the masked count is known."""
         mask = torch.ones(visible_idx.shape[0], n, dtype=torch.bool,
                           device=visible_idx.device)
         mask.scatter_(1, visible_idx, False)
-        return BaseMasker.from_mask(mask, log_prob)
+        return BaseMasker.from_mask(mask, log_prob,
+                                    n_masked=n - visible_idx.shape[1])
 
 
 def grid_size(grid: Sequence[int]) -> int:

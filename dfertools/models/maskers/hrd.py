@@ -24,7 +24,6 @@ from torch import nn
 from dfertools.registry import MASKERS
 from ..layers import TransformerBlock, init_vit_weights
 from .base import BaseMasker, MaskOutput, grid_size
-from .fixed_count import output_from_visible
 
 
 def gumbel_topk(log_prob: torch.Tensor, k: int) -> torch.Tensor:
@@ -80,4 +79,4 @@ class HRDMasker(BaseMasker):
             visible = gumbel_topk(log_prob, n_visible)
         else:
             visible = log_prob.detach().topk(n_visible, dim=-1).indices
-        return output_from_visible(visible, n, log_prob)
+        return self.from_visible(visible, n, log_prob)

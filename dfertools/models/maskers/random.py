@@ -10,7 +10,6 @@ import torch
 
 from dfertools.registry import MASKERS
 from .base import BaseMasker, MaskOutput, grid_size
-from .fixed_count import output_from_mask
 
 
 def random_subset_mask(batch: int, n: int, k: int,
@@ -40,4 +39,4 @@ class RandomMasker(BaseMasker):
                              f'match the grid {tuple(grid)}')
         k = self.num_masked(n)
         mask = random_subset_mask(b, n, k, tokens.device)
-        return output_from_mask(mask, k)
+        return self.from_mask(mask, n_masked=k)

@@ -12,7 +12,6 @@ import torch
 
 from dfertools.registry import MASKERS
 from .base import BaseMasker, MaskOutput, grid_size
-from .fixed_count import output_from_mask
 from .random import random_subset_mask
 
 
@@ -35,4 +34,4 @@ class TubeMasker(BaseMasker):
                                      tokens.device)
         # tokens are in (t, h, w) order: repeat the slice mask T' times
         mask = spatial[:, None, :].expand(b, t, h * w).reshape(b, n)
-        return output_from_mask(mask, t * self.num_masked(h * w))
+        return self.from_mask(mask, n_masked=t * self.num_masked(h * w))

@@ -15,7 +15,6 @@ import torch
 
 from dfertools.registry import MASKERS
 from .base import BaseMasker, MaskOutput, grid_size
-from .fixed_count import output_from_mask
 from .random import random_subset_mask
 
 
@@ -58,4 +57,4 @@ class TubeWindowMasker(BaseMasker):
         spatial = spatial.reshape(b, 1, h * w)
         k = t * nh * nw * self.num_masked(rh * rw)
         mask = spatial.expand(b, t, h * w).reshape(b, n)
-        return output_from_mask(mask, k)
+        return self.from_mask(mask, n_masked=k)
