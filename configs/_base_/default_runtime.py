@@ -9,9 +9,13 @@ default_hooks = dict(
     # LoggerHook prints loss, lr, data/step time and the ETA of the run
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # temp file + rename; old checkpoints pruned only after the new one
+    # is on disk; `last_checkpoint` written last (DESIGN §9)
     checkpoint=dict(
-        type='CheckpointHook', interval=1, max_keep_ckpts=3,
+        type='AtomicCheckpointHook', interval=1, max_keep_ckpts=3,
         save_last=True),
+    # a NaN/Inf loss stops the run with the iteration and sample ids
+    non_finite_loss=dict(type='NonFiniteLossHook', max_skips=0),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'),
 )
