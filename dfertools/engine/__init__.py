@@ -1,1 +1,2 @@
 """dfertools.engine."""
+from .sam_optim_wrapper import SAMOptimWrapper  # noqa: F401

@@ -1,1 +1,2 @@
 """dfertools.models.algorithms."""
+from .hdf import HDFRecognizer  # noqa: F401

@@ -1,1 +1,2 @@
 """dfertools.models.heads."""
+from .hdf_head import HDFHead  # noqa: F401
