@@ -66,8 +66,10 @@ class SAMOptimWrapper(OptimWrapper):
             scaled = [p.abs() * p.grad for p in params]
         else:
             scaled = [p.grad for p in params]
-        norm = torch.linalg.vector_norm(
-            torch.stack(torch._foreach_norm(scaled)).float())
+        norms = torch.stack(torch._foreach_norm(scaled))
+        if norms.dtype in (torch.float16, torch.bfloat16):
+            norms = norms.float()
+        norm = torch.linalg.vector_norm(norms)
         scale = self.rho / (norm + 1e-12)
         steps = []
         for p in params:
