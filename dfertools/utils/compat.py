@@ -13,6 +13,12 @@ a fixed upstream release makes the shim inert rather than wrong.
 3. torch >= 2.6 loads with ``weights_only=True``; mmengine checkpoints hold a
    few non-tensor globals (``HistoryBuffer`` and numpy scalars). We allow-list
    exactly those, and never switch ``weights_only`` off.
+4. MMEngine's local checkpoint loader calls ``torch.load`` without
+   ``weights_only`` (so ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` would turn it
+   off) and a refusal surfaces as a bare ``UnpicklingError``. Every
+   ``CheckpointLoader`` scheme is routed through
+   :mod:`dfertools.utils.checkpoint`, which passes ``weights_only=True``
+   explicitly and names the refused file.
 """
 import importlib.util
 import os.path as osp
@@ -127,6 +133,11 @@ def _allow_mmengine_globals() -> bool:
     return True
 
 
+def _install_checkpoint_loaders() -> bool:
+    from .checkpoint import install_mmengine_loaders
+    return install_mmengine_loaders()
+
+
 def apply() -> dict:
     """Apply every shim once; returns which ones were needed."""
     global _APPLIED, _REPORT
@@ -139,6 +150,7 @@ def apply() -> dict:
         mmaction_drn=_stub_mmaction_drn(),
         pkg_resources=_shim_pkg_resources(),
         safe_globals=_allow_mmengine_globals(),
+        checkpoint_loaders=_install_checkpoint_loaders(),
     )
     _APPLIED = True
     return _REPORT

@@ -1,0 +1,53 @@
+"""``DFERRunner``: MMEngine's Runner with two reliability fixes (DESIGN §9).
+
+The tools build this runner unless a config names its own ``runner_type``.
+
+* **Resume never executes code from the checkpoint.** MMEngine's
+  ``Runner.resume`` re-parses ``checkpoint['meta']['config']`` — the whole
+  Python config text stored in the file — with ``Config.fromstring``, which
+  executes it (and its ``custom_imports``), only to read ``gpu_ids``. Loading
+  a downloaded checkpoint with ``--resume`` could therefore run arbitrary
+  code even though the tensors are loaded ``weights_only``. We drop that text
+  from the loaded dict before ``resume`` sees it (the weights, optimizer,
+  scheduler, message hub, seed and dataset meta are untouched), so the
+  GPU-count check is skipped; dfertools configs do not set ``gpu_ids``.
+* **Checkpoints are written atomically.** Local checkpoints are written to a
+  hidden temporary name in the same folder and ``os.replace``\\ d onto the
+  final name, so a kill while saving never leaves a truncated
+  ``epoch_N.pth`` that ``last_checkpoint`` points to.
+"""
+import os
+import os.path as osp
+
+from mmengine.runner import Runner
+
+from dfertools.registry import RUNNERS
+
+
+@RUNNERS.register_module()
+class DFERRunner(Runner):
+    """A :class:`mmengine.runner.Runner`; see the module docstring."""
+
+    def load_checkpoint(self, filename, map_location='cpu', strict=False,
+                        revise_keys=[(r'^module.', '')]):  # noqa: B006
+        checkpoint = super().load_checkpoint(
+            filename, map_location=map_location, strict=strict,
+            revise_keys=revise_keys)
+        meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+        if isinstance(meta, dict) and 'config' in meta:
+            meta = dict(meta)
+            meta.pop('config')
+            checkpoint['meta'] = meta
+        return checkpoint
+
+    def save_checkpoint(self, out_dir, filename, *args, **kwargs):
+        if '://' in str(out_dir):  # remote backends write in one request
+            return super().save_checkpoint(out_dir, filename, *args, **kwargs)
+        tmp_name = f'.{filename}.{os.getpid()}.tmp'
+        tmp_path = osp.join(out_dir, tmp_name)
+        try:
+            super().save_checkpoint(out_dir, tmp_name, *args, **kwargs)
+            os.replace(tmp_path, osp.join(out_dir, filename))
+        finally:
+            if osp.exists(tmp_path):
+                os.remove(tmp_path)

@@ -1,0 +1,129 @@
+"""Safe checkpoint loading and atomic saving (DESIGN §3.3, §9).
+
+:func:`safe_load` is the one place in dfertools that calls ``torch.load``. It
+always passes ``weights_only=True`` (explicitly, so the environment variable
+``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` cannot switch it off) with the
+allow-list of :func:`dfertools.utils.compat.mmengine_safe_globals`. A file
+whose pickle asks for anything else — e.g. a ``__reduce__`` that would run a
+command — is refused *before* any of it runs, with a
+:class:`CheckpointRefusedError` that names the file.
+
+:func:`install_mmengine_loaders` (called by ``compat.apply``) routes every
+MMEngine checkpoint scheme through the same refusal message: local paths use
+:func:`safe_load`; remote schemes (``http://``, ``open-mmlab://``, ...) keep
+their downloader, whose ``torch.load`` defaults to ``weights_only=True`` on
+torch >= 2.6, and get their refusals reworded. So ``load_from``, ``--resume``
+and ``tools/test.py CHECKPOINT`` all refuse code-carrying files the same way.
+
+:func:`atomic_save` writes through a temporary file in the same folder and
+``os.replace``\\ s it, so a kill during saving leaves the previous file intact.
+"""
+import functools
+import os
+import os.path as osp
+import pickle
+import tempfile
+
+import torch
+
+WHY = ('dfertools loads checkpoints with torch.load(weights_only=True) and '
+       'an allow-list of the globals an MMEngine checkpoint needs '
+       '(dfertools.utils.compat.mmengine_safe_globals); it never unpickles '
+       'arbitrary objects, because a pickle can run code.')
+
+
+class CheckpointRefusedError(pickle.UnpicklingError):
+    """A checkpoint asked to unpickle something outside the allow-list."""
+
+
+def _refusal(source: str, err: BaseException) -> CheckpointRefusedError:
+    # torch's own message first suggests weights_only=False; keep only the
+    # line that says which global was refused
+    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+    picked = [ln for ln in lines if 'WeightsUnpickler error' in ln]
+    first = (picked or lines or [''])[0]
+    first = first.replace('WeightsUnpickler error: ', '').split(
+        ' Please use `torch.serialization')[0]
+    return CheckpointRefusedError(
+        f'Refused to load checkpoint {source!r}: {WHY} The file needs more '
+        f'than that ({type(err).__name__}: {first}). Nothing from it was '
+        'executed. If you trust the file and it only holds tensors plus a '
+        'few plain types, re-save its state_dict with plain torch.save; if '
+        'a legitimate MMEngine/numpy type is missing from the allow-list, '
+        'add exactly that type to mmengine_safe_globals().')
+
+
+def safe_load(path, map_location='cpu'):
+    """``torch.load(path, weights_only=True)`` with the MMEngine allow-list.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        CheckpointRefusedError: the pickle needs a global outside the
+            allow-list (nothing from the file has run).
+    """
+    from .compat import mmengine_safe_globals
+    path = osp.expanduser(str(path))
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'checkpoint {path!r} does not exist')
+    try:
+        with torch.serialization.safe_globals(mmengine_safe_globals()):
+            return torch.load(path, map_location=map_location,
+                              weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise _refusal(path, e) from e
+
+
+def _reword_refusals(loader, prefix: str):
+    if getattr(loader, '_dfertools_wrapped', False):
+        return loader
+
+    @functools.wraps(loader)
+    def wrapped(filename, map_location):
+        try:
+            return loader(filename, map_location)
+        except CheckpointRefusedError:
+            raise
+        except pickle.UnpicklingError as e:
+            raise _refusal(filename, e) from e
+
+    wrapped._dfertools_wrapped = True
+    return wrapped
+
+
+def load_from_local(filename, map_location):
+    return safe_load(filename, map_location=map_location)
+
+
+load_from_local._dfertools_wrapped = True
+
+
+def install_mmengine_loaders() -> bool:
+    """Route MMEngine's ``CheckpointLoader`` schemes through our refusal."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    schemes = CheckpointLoader._schemes
+    if schemes.get('') is load_from_local:
+        return False
+    for prefix, loader in list(schemes.items()):
+        new = (load_from_local if prefix == ''
+               else _reword_refusals(loader, prefix))
+        CheckpointLoader._register_scheme(prefix, new, force=True)
+    return True
+
+
+def atomic_save(obj, path) -> None:
+    """``torch.save`` to ``path`` via a temp file and ``os.replace``."""
+    path = str(path)
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix='.' + osp.basename(path) + '.',
+                               suffix='.tmp', dir=folder)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise

@@ -1,0 +1,238 @@
+"""Shared plumbing of ``tools/train.py`` and ``tools/test.py``.
+
+The tools follow MMAction2's conventions (same flags, same config keys) with
+these of its known problems fixed:
+
+* ``--resume`` without a value in a work dir that has no checkpoint yet
+  starts from scratch *keeping* the config's ``load_from`` (MMAction2 drops it,
+  so a preemptible fine-tuning job silently starts from random weights), and
+  says which checkpoint it resumes from; a missing explicit path is an error
+  before anything is built.
+* ``--amp`` picks bf16 where the GPU supports it (fp16 otherwise) and refuses
+  clearly on CPU or with an optimizer wrapper it cannot convert, instead of
+  MMEngine's bare ``AssertionError`` deep inside the Runner.
+* ``--auto-scale-lr`` fails with the config's name when ``auto_scale_lr``
+  or its ``base_batch_size`` is missing.
+* Without CUDA, ``nccl`` becomes ``gloo`` and the ``pytorch`` launcher's process
+  group is created here (MMEngine's calls ``torch.cuda.set_device``), and DDP
+  wraps the CPU model without ``device_ids``, so ``tools/dist_train.sh`` runs
+  CPU processes.
+* ``--dump`` sets ``dump_path`` on every test metric that takes one and only
+  falls back to MMEngine's ``DumpResults`` (``.pkl``) when none does.
+"""
+import argparse
+import inspect
+import logging
+import os
+import os.path as osp
+from typing import Optional
+
+import torch
+from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.logging import print_log
+from mmengine.runner import find_latest_checkpoint
+
+AUTO = 'auto'
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    """Flags both tools share."""
+    parser.add_argument('--work-dir', help='folder for logs and checkpoints '
+                        '(default: the config\'s work_dir, else '
+                        './work_dirs/<config name>)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
+        help='override config keys, e.g. train_cfg.max_epochs=5 '
+        '"optim_wrapper.optimizer.lr=1e-4"; lists as key="[a,b]"')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm'],
+                        help='job launcher (set by tools/dist_*.sh)')
+    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK
+    parser.add_argument('--local-rank', '--local_rank', type=int, default=0,
+                        help=argparse.SUPPRESS)
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read a config file, with a clear error when it is missing."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'config file {path!r} does not exist; pass the path of a '
+            'config under configs/ (e.g. configs/demo/...)')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def setup_common(cfg: Config, args: argparse.Namespace) -> Config:
+    """Work dir, default scope, launcher and the CPU distributed fallback."""
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(getattr(args, 'local_rank', 0))
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        stem = osp.splitext(osp.basename(cfg.filename or 'run'))[0]
+        cfg.work_dir = osp.join('./work_dirs', stem)
+    if cfg.get('default_scope') is None:
+        cfg.default_scope = 'dfertools'
+    cfg.launcher = args.launcher
+    use_gloo_without_cuda(cfg)
+    return cfg
+
+
+def use_gloo_without_cuda(cfg: Config) -> None:
+    """Make a CUDA-less machine run distributed jobs on CPU with gloo."""
+    if torch.cuda.is_available():
+        return
+    env_cfg = cfg.setdefault('env_cfg', ConfigDict())
+    dist_cfg = env_cfg.setdefault('dist_cfg', ConfigDict(backend='gloo'))
+    if dist_cfg.get('backend', 'nccl') == 'nccl':
+        dist_cfg['backend'] = 'gloo'
+    if cfg.get('launcher', 'none') == 'none':
+        return
+    if cfg.launcher == 'slurm':
+        raise RuntimeError(
+            '--launcher slurm needs CUDA GPUs (MMEngine binds each task to '
+            'a GPU); on CPU use tools/dist_train.sh, i.e. --launcher pytorch')
+    if cfg.get('model_wrapper_cfg') is None:
+        # DDP of a CPU module must not get device_ids
+        cfg.model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel', device_ids=None,
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+    import torch.distributed as dist
+    if not dist.is_initialized():
+        # MMEngine's pytorch launcher calls torch.cuda.set_device first
+        dist.init_process_group(backend=dist_cfg['backend'])
+
+
+def setup_resume(cfg: Config, resume: Optional[str]) -> None:
+    """``None``: no resume; ``'auto'``: the work dir's last checkpoint if
+    any (else a fresh start that keeps ``load_from``); a path: that file."""
+    if resume is None:
+        return
+    if resume == AUTO:
+        latest = find_latest_checkpoint(cfg.work_dir)
+        if latest is None:
+            print_log(f'--resume: no checkpoint in {cfg.work_dir} yet; '
+                      'starting from scratch'
+                      + (f' (load_from={cfg.get("load_from")})'
+                         if cfg.get('load_from') else ''),
+                      logger='current', level=logging.WARNING)
+            cfg.resume = False
+            return
+        resume = latest
+    else:
+        existing_checkpoint(resume, hint='or pass --resume alone to continue '
+                            'from the last checkpoint of the work dir')
+    print_log(f'--resume: continuing from {resume}', logger='current')
+    cfg.resume = True
+    cfg.load_from = resume
+
+
+def existing_checkpoint(path: str, hint: str = '') -> str:
+    """``path`` if it is a file (or a URL), else a clear error."""
+    if '://' not in path and not osp.isfile(path):
+        raise FileNotFoundError(
+            f'checkpoint {path!r} does not exist; give an existing .pth file'
+            + (f', {hint}' if hint else ''))
+    return path
+
+
+def setup_amp(cfg: Config) -> None:
+    """Switch ``optim_wrapper`` to ``AmpOptimWrapper`` (bf16 if supported,
+    else fp16); refuse clearly where that cannot work."""
+    if not torch.cuda.is_available():
+        raise RuntimeError(
+            '--amp needs a CUDA GPU: MMEngine\'s AmpOptimWrapper does not '
+            'train on CPU. Drop --amp to train in float32 on this machine.')
+    wrapper = cfg.get('optim_wrapper')
+    if wrapper is None:
+        raise RuntimeError(f'--amp: config {cfg.filename} has no '
+                           'optim_wrapper to convert')
+    kind = wrapper.get('type', 'OptimWrapper')
+    if kind not in ('OptimWrapper', 'AmpOptimWrapper'):
+        raise RuntimeError(
+            f'--amp: config {cfg.filename} uses optim_wrapper type {kind!r}, '
+            'which --amp cannot convert; configure its mixed precision in '
+            'the config instead')
+    wrapper['type'] = 'AmpOptimWrapper'
+    if wrapper.get('dtype') is None:
+        wrapper['dtype'] = ('bfloat16' if torch.cuda.is_bf16_supported()
+                            else 'float16')
+    wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def setup_auto_scale_lr(cfg: Config) -> None:
+    """Enable MMEngine's linear lr scaling by the real total batch size."""
+    scale = cfg.get('auto_scale_lr')
+    if not scale or scale.get('base_batch_size') is None:
+        raise RuntimeError(
+            f'--auto-scale-lr: config {cfg.filename} must define '
+            'auto_scale_lr = dict(base_batch_size=<total batch size the lr '
+            'was tuned for>)')
+    scale['enable'] = True
+
+
+def setup_randomness(cfg: Config, seed: Optional[int],
+                     deterministic: bool) -> None:
+    randomness = cfg.setdefault('randomness', ConfigDict())
+    if seed is not None:
+        randomness['seed'] = seed
+    if deterministic:
+        randomness['deterministic'] = True
+
+
+def _accepts_dump_path(metric_cfg: dict) -> bool:
+    from dfertools.registry import METRICS
+    from mmengine.registry import DefaultScope
+    kind = metric_cfg.get('type')
+    if not isinstance(kind, str):
+        cls = kind
+    else:
+        with DefaultScope.overwrite_default_scope('dfertools'):
+            cls = METRICS.get(kind)
+    if cls is None:
+        return False
+    return 'dump_path' in inspect.signature(cls.__init__).parameters
+
+
+def setup_dump(cfg: Config, dump: str) -> str:
+    """Route per-sample results of the test run to ``dump``.
+
+    Returns ``'dump_path'`` when metrics took the path, ``'DumpResults'``
+    when the pickle dumper was appended."""
+    evaluator = cfg.get('test_evaluator')
+    if evaluator is None:
+        raise RuntimeError(f'--dump: config {cfg.filename} has no '
+                           'test_evaluator')
+    holder = evaluator
+    if isinstance(evaluator, dict) and 'metrics' in evaluator:
+        holder = evaluator['metrics']  # dict(type='Evaluator', metrics=...)
+    metrics = list(holder) if isinstance(holder, (list, tuple)) else [holder]
+    takers = [m for m in metrics if _accepts_dump_path(m)]
+    if takers:
+        for metric in takers:
+            metric['dump_path'] = dump
+        return 'dump_path'
+    if not dump.endswith(('.pkl', '.pickle')):
+        raise ValueError(
+            f'--dump {dump}: no metric of {cfg.filename} takes dump_path, so '
+            "results go through MMEngine's DumpResults, which writes a "
+            'pickle; use a file name ending in .pkl')
+    metrics.append(dict(type='DumpResults', out_file_path=dump))
+    if holder is evaluator:
+        cfg.test_evaluator = metrics
+    else:
+        evaluator['metrics'] = metrics
+    return 'DumpResults'
+
+
+def build_runner(cfg: Config):
+    """``DFERRunner`` unless the config names its own ``runner_type``."""
+    from dfertools.registry import RUNNERS
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    from dfertools.engine.runner import DFERRunner
+    return DFERRunner.from_cfg(cfg)
+

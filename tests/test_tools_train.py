@@ -1,0 +1,134 @@
+"""tools/train.py and tools/test.py end to end on the toy task (subprocess).
+
+One real training epoch is shared by the module; resume runs continue it in
+copies of its work dir.
+"""
+import json
+import os.path as osp
+import pickle
+import shutil
+
+import pytest
+import torch
+
+from tests.fixtures.cli import TOY_CONFIG, run_tool
+
+
+def _ok(proc):
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope='module')
+def one_epoch(tmp_path_factory):
+    work = tmp_path_factory.mktemp('train') / 'work'
+    out = _ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
+                       '--cfg-options', 'train_cfg.max_epochs=1'))
+    assert 'Epoch(train) [1][4/4]' in out
+    return work
+
+
+def _copy(work, tmp_path):
+    dst = tmp_path / 'work'
+    shutil.copytree(work, dst)
+    return dst
+
+
+def _meta(path):
+    from dfertools.utils.checkpoint import safe_load
+    return safe_load(str(path))['meta']
+
+
+def test_first_run_saves_epoch_1(one_epoch):
+    meta = _meta(one_epoch / 'epoch_1.pth')
+    assert (meta['epoch'], meta['iter']) == (1, 4)
+    assert (one_epoch / 'last_checkpoint').read_text().strip().endswith(
+        'epoch_1.pth')
+
+
+def test_auto_resume_continues_at_epoch_2(one_epoch, tmp_path):
+    work = _copy(one_epoch, tmp_path)
+    out = _ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
+                       '--resume'))
+    assert 'resumed epoch: 1, iter: 4' in out
+    assert 'Epoch(train) [1]' not in out.split('resumed epoch')[1]
+    assert 'Epoch(train) [2][4/4]' in out
+    meta = _meta(work / 'epoch_2.pth')
+    assert (meta['epoch'], meta['iter']) == (2, 8)
+
+
+def test_resume_from_explicit_path(one_epoch, tmp_path):
+    ckpt = one_epoch / 'epoch_1.pth'
+    work = tmp_path / 'other'
+    out = _ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
+                       '--resume', str(ckpt)))
+    assert f'continuing from {ckpt}' in out
+    assert 'resumed epoch: 1, iter: 4' in out
+    assert _meta(work / 'epoch_2.pth')['iter'] == 8
+
+
+def test_resume_never_executes_the_config_stored_in_the_checkpoint(
+        one_epoch, tmp_path):
+    """MMEngine's resume re-parses meta['config'] (Python); ours drops it."""
+    work = _copy(one_epoch, tmp_path)
+    marker = tmp_path / 'config_code_ran'
+    from dfertools.utils.checkpoint import safe_load
+    ckpt = safe_load(work / 'epoch_1.pth')
+    ckpt['meta']['config'] = (
+        f"open({str(marker)!r}, 'w').write('ran')\nx = 1\n")
+    torch.save(ckpt, work / 'epoch_1.pth')
+    out = _ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
+                       '--resume'))
+    assert 'resumed epoch: 1, iter: 4' in out
+    assert not marker.exists()
+
+
+def test_missing_resume_file_is_a_clear_error(tmp_path):
+    proc = run_tool('train.py', TOY_CONFIG, '--work-dir', str(tmp_path),
+                    '--resume', str(tmp_path / 'nope.pth'))
+    assert proc.returncode != 0
+    assert 'nope.pth' in proc.stderr and 'does not exist' in proc.stderr
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')
+def test_amp_on_cpu_is_refused_clearly(tmp_path):
+    proc = run_tool('train.py', TOY_CONFIG, '--work-dir', str(tmp_path),
+                    '--amp')
+    assert proc.returncode != 0
+    assert '--amp needs a CUDA GPU' in proc.stderr
+
+
+def test_test_tool_dumps_pickle_with_dump_results(one_epoch, tmp_path):
+    dump = tmp_path / 'preds.pkl'
+    out = _ok(run_tool('test.py', TOY_CONFIG, str(one_epoch / 'epoch_1.pth'),
+                       '--work-dir', str(tmp_path / 'w'),
+                       '--dump', str(dump)))
+    assert 'acc/top1' in out
+    with open(dump, 'rb') as f:  # our own file, written just now
+        records = pickle.load(f)
+    assert len(records) == 8
+    assert {'pred_score', 'gt_label'} <= set(records[0])
+
+
+def test_test_tool_gives_dump_path_to_metrics_that_take_it(
+        one_epoch, tmp_path):
+    dump = tmp_path / 'records.json'
+    out = _ok(run_tool('test.py', TOY_CONFIG, str(one_epoch / 'epoch_1.pth'),
+                       '--work-dir', str(tmp_path / 'w'), '--dump',
+                       str(dump), '--cfg-options',
+                       'test_evaluator.type=ToyDumpMetric'))
+    assert 'toy/acc' in out
+    records = json.loads(dump.read_text())
+    assert len(records) == 8
+    assert sorted(r['video_id'] for r in records) == sorted(
+        f'clip_{i}' for i in range(8))
+    assert all(abs(sum(r['probs']) - 1) < 1e-4 for r in records)
+    # the toy rule is learnt in one epoch
+    assert 'toy/acc: 1.0000' in out
+
+
+def test_test_tool_missing_checkpoint(tmp_path):
+    proc = run_tool('test.py', TOY_CONFIG, str(tmp_path / 'x.pth'),
+                    '--work-dir', str(tmp_path))
+    assert proc.returncode != 0
+    assert osp.join(str(tmp_path), 'x.pth') in proc.stderr

@@ -1,0 +1,50 @@
+"""Train a dfertools config with the MMEngine Runner.
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+        [--auto-scale-lr] [--seed N] [--deterministic]
+        [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
+
+Several GPUs / CPU processes: ``bash tools/dist_train.sh CONFIG N [args]``.
+"""
+import argparse
+
+import dfertools  # noqa: F401  (compat shims before mmaction)
+from dfertools.utils import setup_env
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', help='train config file')
+    parser.add_argument(
+        '--resume', nargs='?', const=setup_env.AUTO, metavar='CKPT',
+        help='resume training: alone, from the work dir\'s last checkpoint '
+        '(or start fresh if there is none); with a path, from that file')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision (bf16 if the GPU supports it, '
+                        'else fp16); CUDA only')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the lr by total batch size / '
+                        'auto_scale_lr.base_batch_size')
+    parser.add_argument('--seed', type=int, help='random seed')
+    parser.add_argument('--deterministic', action='store_true',
+                        help='deterministic cuDNN / torch algorithms')
+    setup_env.add_common_args(parser)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = setup_env.load_config(args.config, args.cfg_options)
+    setup_env.setup_common(cfg, args)
+    setup_env.setup_resume(cfg, args.resume)
+    if args.amp:
+        setup_env.setup_amp(cfg)
+    if args.auto_scale_lr:
+        setup_env.setup_auto_scale_lr(cfg)
+    setup_env.setup_randomness(cfg, args.seed, args.deterministic)
+    runner = setup_env.build_runner(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
