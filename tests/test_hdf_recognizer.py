@@ -156,3 +156,25 @@ def test_head_errors():
     data = model.data_preprocessor(_batch(views=2), True)
     with pytest.raises(ValueError, match='one view per sample'):
         model.loss(data['inputs'], data['data_samples'])
+
+
+@pytest.mark.parametrize('kind', ['OptimWrapper', 'SAMOptimWrapper'])
+def test_ddp_wrapper_keeps_dsm_step(tmp_path, kind):
+    import torch.distributed as dist
+
+    from dfertools.models.algorithms.hdf_ddp import \
+        HDFDistributedDataParallel
+    dist.init_process_group('gloo', init_method=f'file://{tmp_path}/pg',
+                            rank=0, world_size=1)
+    try:
+        model = _build(_cfg())
+        batch = _batch()
+        expected_g = _total_grad_norm(model, batch, 1.0)
+        ddp = HDFDistributedDataParallel(module=model)
+        ow = _optim(model, kind)
+        log = ddp.train_step(copy.deepcopy(batch), ow)
+        assert torch.isfinite(log['loss'])
+        assert model.loss_scaler.g.item() == pytest.approx(expected_g,
+                                                           rel=1e-4)
+    finally:
+        dist.destroy_process_group()

@@ -1,2 +1,3 @@
 """dfertools.models.algorithms."""
 from .hdf import HDFRecognizer  # noqa: F401
+from .hdf_ddp import HDFDistributedDataParallel  # noqa: F401

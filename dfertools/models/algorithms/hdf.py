@@ -21,9 +21,10 @@ Everything logged (``lambda_ce``, ``lambda_sc``, ``dsm_g``, the raw CE and
 contrastive values) is returned as log vars and reaches the message hub via
 the Runner's hooks; the step itself makes no host sync.
 
-Under MMEngine's ``MMDistributedDataParallel`` the model wrapper's
-``train_step`` is used instead of this one; g then stays at its initial value
-and SAM is unavailable (see docs/hdf.md).
+Distributed training: MMEngine's ``MMDistributedDataParallel.train_step``
+would bypass this method, so configs use
+``model_wrapper_cfg=dict(type='HDFDistributedDataParallel')``, which calls it
+with the forward routed through DDP (``forward_mode='loss_terms'``).
 
 Test time follows mmaction's Recognizer3D: inputs [B, V, C, T, H, W],
 ``pred_score`` = per-view softmax (``average_clips='prob'`` on the head).
@@ -100,6 +101,14 @@ class HDFRecognizer(Recognizer3D):
     def loss(self, inputs: torch.Tensor, data_samples, **kwargs) -> Dict:
         return self._combine(self.loss_terms(inputs, data_samples))
 
+    def forward(self, inputs, data_samples=None, mode: str = 'tensor',
+                **kwargs):
+        """Adds ``mode='loss_terms'`` (unweighted CE and contrastive loss)
+        to Recognizer3D's modes, so a DDP wrapper can run it."""
+        if mode == 'loss_terms':
+            return self.loss_terms(inputs, data_samples)
+        return super().forward(inputs, data_samples, mode=mode, **kwargs)
+
     # ------------------------------------------------------------ steps
     def _exact_update(self, terms: Dict) -> None:
         """Scaler ``exact`` mode: g of the current step, one extra backward."""
@@ -118,8 +127,12 @@ class HDFRecognizer(Recognizer3D):
             g = g / scale.to(g.device).float()
         self.loss_scaler.update(g)
 
-    def train_step(self, data, optim_wrapper: OptimWrapper) -> Dict:
-        with optim_wrapper.optim_context(self):
+    def train_step(self, data, optim_wrapper: OptimWrapper,
+                   wrapper: Optional[torch.nn.Module] = None) -> Dict:
+        """One DSM step (see the module docstring). ``wrapper``: the DDP
+        module wrapping this model; forwards then go through it."""
+        outer = self if wrapper is None else wrapper
+        with optim_wrapper.optim_context(outer):
             data = self.data_preprocessor(data, True)
         dsm = self.loss_scaler is not None and self.contrastive_loss is not None
         exact = dsm and self.loss_scaler.exact
@@ -129,8 +142,9 @@ class HDFRecognizer(Recognizer3D):
         def closure() -> torch.Tensor:
             first = not calls
             calls.append(1)
-            with optim_wrapper.optim_context(self):
-                terms = self.loss_terms(data['inputs'], data['data_samples'])
+            with optim_wrapper.optim_context(outer):
+                terms = outer(data['inputs'], data['data_samples'],
+                              mode='loss_terms')
             if exact and first:
                 self._exact_update(terms)
             parsed, logs = self.parse_losses(self._combine(terms))
