@@ -1,1 +1,4 @@
 """dfertools.datasets.transforms."""
+from .loading import VideoDecode, VideoInit  # noqa: F401
+from .sampling import DFERSampleFrames  # noqa: F401
+from .voxceleb2_crop import VoxCeleb2Crop  # noqa: F401

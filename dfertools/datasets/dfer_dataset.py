@@ -1,0 +1,183 @@
+"""Video-list datasets for DFER: :class:`DFERDataset` (labeled) and
+:class:`UnlabeledVideoDataset` (pretraining). DESIGN §5, §9.
+
+One item = one view of one video (docs/developer_guide.md, "Data samples"):
+with ``num_views=N`` every annotated video expands to ``N`` consecutive
+items that differ only in ``view_id`` (0..N-1); the sampling transform
+(``DFERSampleFrames``) turns ``view_id`` into a temporal window. Each item
+carries ``filename`` (``data_prefix['video']`` joined with the annotated
+path), ``video_id`` (the path exactly as written in the annotation),
+``view_id``, ``num_views`` and, when labeled, ``label``.
+
+Reliability choice (DESIGN §9): in training, a video that cannot be read
+(:class:`CorruptVideoError` or ``OSError`` from the pipeline) is logged once
+per file, counted in ``num_failures`` (per worker process) and replaced by
+a deterministic substitute — the next video in the list, then the one
+after. ``max_consecutive_failures`` unreadable items in a row mean a broken
+setup (wrong ``data_prefix``) and raise. At test time nothing is
+substituted: the error propagates, because a swapped sample would silently
+change the metric.
+"""
+import os.path as osp
+from typing import Callable, List, Optional, Sequence, Union
+
+from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
+
+from dfertools.registry import DATASETS
+from .annotations import DATA_DOC, parse_annotation
+from .classes import get_classes
+from .errors import CorruptVideoError
+
+_READ_ERRORS = (CorruptVideoError, OSError)
+
+
+@DATASETS.register_module()
+class DFERDataset(BaseDataset):
+    """A labeled DFER video list (DFEW, FERV39k, MAFW, SynthDFER).
+
+    Args:
+        ann_file: annotation file, relative to ``data_root`` unless
+            absolute. May contain ``{fold}``, replaced by ``fold``.
+        pipeline: transforms (configs or callables).
+        data_root: dataset root; must exist when given.
+        data_prefix: ``dict(video=...)``, the folder the annotated paths are
+            relative to (joined with ``data_root``).
+        ann_format: ``'auto'`` or one of ``annotations.FORMATS``.
+        dataset_name: selects the class names (``classes.DATASET_CLASSES``);
+            stored in ``metainfo['classes']``.
+        classes: explicit class names, overriding ``dataset_name``.
+        fold: the fold number substituted for ``{fold}`` in ``ann_file``
+            (``--cfg-options train_dataloader.dataset.fold=2``).
+        num_views: test-time temporal views per video (each its own item).
+        max_consecutive_failures: see the module docstring.
+    """
+    labeled = True
+
+    def __init__(self,
+                 ann_file: str,
+                 pipeline: Sequence[Union[dict, Callable]] = (),
+                 data_root: str = '',
+                 data_prefix: Optional[dict] = None,
+                 ann_format: str = 'auto',
+                 dataset_name: Optional[str] = 'dfew',
+                 classes: Optional[Sequence[str]] = None,
+                 fold: Optional[int] = None,
+                 num_views: int = 1,
+                 test_mode: bool = False,
+                 max_consecutive_failures: int = 50,
+                 **kwargs) -> None:
+        if data_root and not osp.isdir(data_root):
+            raise FileNotFoundError(
+                f'Data root not found: {data_root}. Download/prepare the '
+                f'dataset as described in {DATA_DOC}, or set data_root in '
+                'the config (--cfg-options ...dataset.data_root=DIR).')
+        if num_views < 1:
+            raise ValueError(f'num_views must be >= 1, got {num_views}')
+        self.fold = fold
+        self.ann_format = ann_format
+        self.num_views = num_views
+        self.max_consecutive_failures = max_consecutive_failures
+        self.num_failures = 0
+        self._consecutive_failures = 0
+        self._logged_failures = set()
+        if classes is None and dataset_name is not None:
+            classes = get_classes(dataset_name)
+        self.class_names = tuple(classes) if classes else None
+        metainfo = dict(kwargs.pop('metainfo', None) or {})
+        if self.class_names is not None:
+            metainfo.setdefault('classes', self.class_names)
+        if dataset_name is not None:
+            metainfo.setdefault('dataset_name', dataset_name)
+        super().__init__(
+            ann_file=self._format_fold(ann_file, fold),
+            metainfo=metainfo,
+            data_root=data_root,
+            data_prefix=dict(video='') if data_prefix is None
+            else dict(data_prefix),
+            pipeline=list(pipeline),
+            test_mode=test_mode,
+            **kwargs)
+
+    @staticmethod
+    def _format_fold(ann_file: str, fold: Optional[int]) -> str:
+        if '{fold}' not in ann_file:
+            return ann_file
+        if fold is None:
+            raise ValueError(
+                f'ann_file {ann_file!r} contains {{fold}} but fold is not '
+                'set; pass fold=K (e.g. --cfg-options '
+                'train_dataloader.dataset.fold=1).')
+        return ann_file.replace('{fold}', str(fold))
+
+    def load_data_list(self) -> List[dict]:
+        records = parse_annotation(self.ann_file, self.ann_format,
+                                   self.class_names)
+        prefix = self.data_prefix.get('video', '')
+        data_list = []
+        for rec in records:
+            base = dict(filename=osp.join(prefix, rec.path),
+                        video_id=rec.path, num_views=self.num_views,
+                        modality='RGB')  # read by mmaction's Flip
+            if rec.num_frames is not None:
+                base['ann_num_frames'] = rec.num_frames
+            if self.labeled:
+                base['label'] = rec.label
+            for view_id in range(self.num_views):
+                data_list.append(dict(base, view_id=view_id))
+        return data_list
+
+    def __getitem__(self, idx: int) -> dict:
+        if not self._fully_initialized:
+            self.full_init()
+        if self.test_mode:
+            return self.prepare_data(idx)
+        for attempt in range(self.max_refetch + 1):
+            try:
+                data = self.prepare_data(idx)
+            except _READ_ERRORS as err:
+                self._record_failure(idx, err)
+                data = None
+            if data is not None:
+                self._consecutive_failures = 0
+                return data
+            idx = self._substitute(idx, attempt)
+        raise RuntimeError(f'No readable sample after {self.max_refetch} '
+                           f'substitutions (last index {idx}).')
+
+    def _substitute(self, idx: int, attempt: int) -> int:
+        """Deterministic replacement: the next video(s) in the list."""
+        step = self.num_views * (attempt + 1)
+        return (idx + step) % len(self)
+
+    def _record_failure(self, idx: int, err: Exception) -> None:
+        self.num_failures += 1
+        self._consecutive_failures += 1
+        filename = self.get_data_info(idx)['filename']
+        if filename not in self._logged_failures:
+            self._logged_failures.add(filename)
+            print_log(f'Unreadable video {filename} ({err}); substituting '
+                      f'another sample ({self.num_failures} failures so '
+                      'far in this process).', logger='current',
+                      level=30)
+        if self._consecutive_failures >= self.max_consecutive_failures:
+            raise RuntimeError(
+                f'{self._consecutive_failures} unreadable videos in a row '
+                f'(last: {filename}: {err}). Check data_root/data_prefix; '
+                f'see {DATA_DOC}.') from err
+
+
+@DATASETS.register_module()
+class UnlabeledVideoDataset(DFERDataset):
+    """An unlabeled video list for masked-video pretraining (VoxCeleb2).
+
+    Reads any annotation format (``path``, ``path 0``, or a labeled list
+    whose labels are dropped); items carry no ``label``. Same arguments as
+    :class:`DFERDataset`; ``dataset_name`` defaults to ``None``.
+    """
+    labeled = False
+
+    def __init__(self, ann_file: str, *args, dataset_name=None,
+                 **kwargs) -> None:
+        super().__init__(ann_file, *args, dataset_name=dataset_name,
+                         **kwargs)
