@@ -17,7 +17,9 @@ param_scheduler = [
          convert_to_iter_based=True),
 ]
 
+# validation only monitors (DESIGN §7: the reported checkpoint is the last)
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
-                 val_interval=max_epochs + 1)
+                 val_interval=10)
+val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 auto_scale_lr = dict(enable=False, base_batch_size=32)
