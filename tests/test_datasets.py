@@ -181,3 +181,54 @@ def test_corrupt_video_is_substituted_in_training(synth_root, tmp_path):
     test_ds = DFERDataset(ann, pipeline=_pipeline(True, 1), test_mode=True)
     with pytest.raises(RuntimeError, match='bad.mp4'):
         test_ds[0]
+
+
+@pytest.mark.parametrize('name', ['dfew', 'ferv39k', 'mafw', 'voxceleb2',
+                                  'synth_dfer', 'synth_dfer_pretrain'])
+def test_dataset_configs_define_loaders(name):
+    from mmengine.config import Config
+    cfg = Config.fromfile(f'configs/_base_/datasets/{name}.py')
+    assert isinstance(cfg.data_root, str)
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader',
+                'val_evaluator', 'test_evaluator'):
+        assert key in cfg
+    train = cfg.train_dataloader
+    assert train.sampler == dict(type='DefaultSampler', shuffle=True)
+    assert train.persistent_workers and train.num_workers > 0
+    pipe = [t['type'] for t in train.dataset.pipeline]
+    assert pipe[:3] == ['VideoInit', 'DFERSampleFrames', 'VideoDecode']
+    if name == 'voxceleb2':
+        assert pipe[3] == 'VoxCeleb2Crop'
+    if cfg.val_dataloader is not None:
+        assert cfg.val_evaluator == dict(type='DFERMetric')
+        assert cfg.test_dataloader.dataset.num_views == 2
+        sampler = cfg.test_dataloader.dataset.pipeline[1]
+        assert sampler['num_views'] == 2 and sampler['test_mode']
+    stride = dict(ferv39k=1, synth_dfer=1, synth_dfer_pretrain=1).get(name, 4)
+    assert train.dataset.pipeline[1]['frame_interval'] == stride
+    assert train.dataset.pipeline[1]['clip_len'] == 16
+
+
+def test_synth_config_builds_and_switches_fold(synth_root):
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from dfertools.registry import DATASETS
+    init_default_scope('dfertools')
+    cfg = Config.fromfile('configs/_base_/datasets/synth_dfer.py')
+    cfg.merge_from_dict({'test_dataloader.dataset.fold': 3,
+                         'test_dataloader.dataset.data_root': synth_root})
+    ds = DATASETS.build(cfg.test_dataloader.dataset)
+    assert ds.ann_file.endswith('annotations/test_3.txt')
+    n = len(parse_annotation(osp.join(synth_root, 'annotations/test_3.txt')))
+    assert len(ds) == 2 * n
+    if n:
+        sample = ds[1]
+        assert tuple(sample['inputs'].shape) == (1, 3, 16, 112, 112)
+        assert sample['inputs'].dtype == torch.uint8
+        assert sample['data_samples'].view_id == 1
+    pre = Config.fromfile('configs/_base_/datasets/synth_dfer_pretrain.py')
+    pre.train_dataloader.dataset.data_root = synth_root
+    unl = DATASETS.build(pre.train_dataloader.dataset)
+    out = unl[0]
+    assert tuple(out['inputs'].shape) == (1, 3, 16, 112, 112)
+    assert 'gt_label' not in out['data_samples']

@@ -59,8 +59,8 @@ PROTOTYPES = np.array([
 @dataclasses.dataclass(frozen=True)
 class Difficulty:
     """Knobs of the task's difficulty (defaults tuned, see module doc)."""
-    intensity: tuple = (0.25, 1.0)     # expression strength range
-    proto_jitter: float = 0.25         # per-clip std on each action
+    intensity: tuple = (0.4, 1.0)     # expression strength range
+    proto_jitter: float = 0.2          # per-clip std on each action
     neutral_motion: float = 0.15       # random motion of Neutral/talking
     talk_prob: float = 0.3             # labeled clips that also talk
     onset: tuple = (0.0, 0.5)          # onset, fraction of the clip
@@ -205,8 +205,8 @@ def _draw_face(img: np.ndarray, ident: Identity, a: Dict[str, float],
         ellipse((0, -0.08 * ident.hair_style), (fw * 1.08, fh * 0.85),
                 ident.hair)
     ellipse((0, 0), (fw, fh), ident.skin)
-    eye_h = ident.eye_h * max(0.15, 1 + a['eye'])
-    brow_offset = ident.brow_y + 0.03 * a['brow_raise']
+    eye_h = ident.eye_h * max(0.15, 1 + 1.5 * a['eye'])
+    brow_offset = ident.brow_y + 0.045 * a['brow_raise']
     for side in (-1, 1):
         ex = side * ident.eye_dx
         ellipse((ex, ident.eye_y), (ident.eye_w, eye_h), (245, 245, 245))
@@ -214,9 +214,9 @@ def _draw_face(img: np.ndarray, ident: Identity, a: Dict[str, float],
                                     min(ident.eye_h * 0.8, eye_h)),
                 ident.iris)
         inner = (ex - side * ident.brow_len * 0.5,
-                 ident.eye_y - brow_offset - 0.025 * a['brow_tilt'])
+                 ident.eye_y - brow_offset - 0.04 * a['brow_tilt'])
         outer = (ex + side * ident.brow_len * 0.5,
-                 ident.eye_y - brow_offset + 0.01 * a['brow_tilt'])
+                 ident.eye_y - brow_offset + 0.015 * a['brow_tilt'])
         if a['brow_tilt'] < 0:   # knit: inner ends move together
             inner = (inner[0] - side * 0.012 * a['brow_tilt'], inner[1])
         cv2.polylines(img, [pts([inner, outer])], False, ident.hair,
@@ -232,11 +232,11 @@ def _draw_face(img: np.ndarray, ident: Identity, a: Dict[str, float],
                           False, shade, 1, cv2.LINE_AA)
     half_w = ident.mouth_w * (1 + 0.3 * a['stretch'])
     my = ident.mouth_y
-    lift = 0.035 * a['corner']
-    left = np.array([-half_w, my - lift - 0.02 * a['sneer']])
-    right = np.array([half_w, my - lift + 0.01 * a['sneer']])
+    lift = 0.055 * a['corner']
+    left = np.array([-half_w, my - lift - 0.035 * a['sneer']])
+    right = np.array([half_w, my - lift + 0.015 * a['sneer']])
     top = np.array([0.0, my - 0.4 * lift - 0.015 * a['sneer']])
-    opening = 0.09 * max(a['open'], 0.0)
+    opening = 0.12 * max(a['open'], 0.0)
     upper = _bezier(left, top + (0, lift * 0.6), right)
     lower = _bezier(right, top + (0, lift * 0.6 + opening), left)
     lip = (60, 60, 170)

@@ -1,0 +1,42 @@
+# VoxCeleb2 (unlabeled) for masked-video pretraining (DESIGN §5).
+# Layout and the annotation list: docs/data_preparation.md
+# (tools/data/voxceleb2.py). Frames are the 224x224 face tracks; the fixed
+# crop rows 0:160, cols 32:192 comes first, before any other crop.
+data_root = 'data/voxceleb2'
+
+dataset_type = 'UnlabeledVideoDataset'
+ann_file_train = 'annotations/vox2_dev.txt'
+data_prefix = dict(video='dev/mp4')
+clip_len = 16
+frame_interval = 4
+input_size = 160
+meta_keys = ('video_id', 'view_id', 'img_shape')
+
+train_pipeline = [
+    dict(type='VideoInit'),
+    dict(type='DFERSampleFrames', clip_len=clip_len,
+         frame_interval=frame_interval),
+    dict(type='VideoDecode'),
+    dict(type='VoxCeleb2Crop', rows=(0, 160), cols=(32, 192),
+         expected_shape=(224, 224)),
+    dict(type='RandomResizedCrop', area_range=(0.6, 1.0)),
+    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
+    dict(type='Flip', flip_ratio=0.5),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs', meta_keys=meta_keys),
+]
+
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type, data_root=data_root, ann_file=ann_file_train,
+        data_prefix=data_prefix, pipeline=train_pipeline))
+# Pretraining has no labels to evaluate: schedules using this file set
+# val_cfg = test_cfg = None.
+val_dataloader = None
+test_dataloader = None
+val_evaluator = None
+test_evaluator = None
