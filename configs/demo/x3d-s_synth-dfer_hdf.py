@@ -1,5 +1,5 @@
 # HDF demo on SynthDFER (a synthetic stand-in, NOT a real dataset): a narrow
-# X3D (gamma_w 0.5, gamma_d 1) with DAM + DSM, 8 frames of 64x64, 3 epochs;
+# X3D (gamma_w 0.5, gamma_d 1) with DAM + DSM, 8 frames of 64x64, 4 epochs;
 # trains in a few minutes on 2 CPU cores.
 #   python tools/data/make_synthetic.py --out data/synth_dfer
 #   python tools/train.py configs/demo/x3d-s_synth-dfer_hdf.py
@@ -44,15 +44,15 @@ model = dict(
 
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
+    optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=2, eta_min=1e-5, by_epoch=True,
-         begin=1, end=3, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=3, eta_min=1e-5, by_epoch=True,
+         begin=1, end=4, convert_to_iter_based=True),
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=3, val_interval=3)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=4, val_interval=4)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 auto_scale_lr = dict(enable=False, base_batch_size=8)
