@@ -1,4 +1,4 @@
-"""HDF configs load, build, and carry the paper's settings (hdf.txt §5.1.3)."""
+"""HDF configs load, build and carry the paper's settings (hdf §5.1.3)."""
 import glob
 import os.path as osp
 

@@ -51,7 +51,8 @@ class SAMOptimWrapper(OptimWrapper):
         raise RuntimeError(
             'SAMOptimWrapper needs to re-evaluate the loss: the model\'s '
             'train_step must call optim_wrapper.step_with_closure(closure) '
-            '(HDFRecognizer does). Use a plain OptimWrapper with other models.')
+            '(HDFRecognizer does). Use a plain OptimWrapper with other '
+            'models.')
 
     def _params_with_grad(self):
         return [p for group in self.optimizer.param_groups

@@ -94,7 +94,8 @@ class HDFRecognizer(Recognizer3D):
             return dict(loss_ce=terms['ce'], loss_sc=terms['sc'])
         lam_ce, lam_sc = lambdas or self.loss_scaler.weights()
         return dict(loss_ce=lam_ce * terms['ce'], loss_sc=lam_sc * terms['sc'],
-                    ce=terms['ce'].detach(), ib_dro_supcon=terms['sc'].detach(),
+                    ce=terms['ce'].detach(),
+                    ib_dro_supcon=terms['sc'].detach(),
                     lambda_ce=lam_ce.detach(), lambda_sc=lam_sc.detach(),
                     dsm_g=self.loss_scaler.g.detach().clone())
 
@@ -134,7 +135,8 @@ class HDFRecognizer(Recognizer3D):
         outer = self if wrapper is None else wrapper
         with optim_wrapper.optim_context(outer):
             data = self.data_preprocessor(data, True)
-        dsm = self.loss_scaler is not None and self.contrastive_loss is not None
+        dsm = (self.loss_scaler is not None
+               and self.contrastive_loss is not None)
         exact = dsm and self.loss_scaler.exact
         log_vars: Dict = {}
         calls = []
