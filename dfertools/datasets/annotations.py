@@ -30,6 +30,7 @@ import os.path as osp
 from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
 
 from .classes import class_index
+from .errors import DATA_DOC
 
 FORMATS = ('path_label', 'path_frames_label', 'dfew_csv', 'ferv39k',
            'unlabeled')
@@ -41,8 +42,6 @@ EXPECTED = {
     'ferv39k': "'path ClassName' (e.g. 'Scene/Angry/0001 Angry')",
     'unlabeled': "'path' or 'path 0'",
 }
-
-DATA_DOC = 'docs/data_preparation.md'
 
 
 class AnnotationRecord(NamedTuple):

@@ -18,6 +18,7 @@ setup (wrong ``data_prefix``) and raise. At test time nothing is
 substituted: the error propagates, because a swapped sample would silently
 change the metric.
 """
+import logging
 import os.path as osp
 from typing import Callable, List, Optional, Sequence, Union
 
@@ -159,7 +160,7 @@ class DFERDataset(BaseDataset):
             print_log(f'Unreadable video {filename} ({err}); substituting '
                       f'another sample ({self.num_failures} failures so '
                       'far in this process).', logger='current',
-                      level=30)
+                      level=logging.WARNING)
         if self._consecutive_failures >= self.max_consecutive_failures:
             raise RuntimeError(
                 f'{self._consecutive_failures} unreadable videos in a row '

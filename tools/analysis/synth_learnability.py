@@ -51,7 +51,7 @@ def load_split(root, ann, size):
 
 
 class Tiny3DCNN(nn.Module):
-    def __init__(self, num_classes=7, widths=(8, 16, 32, 64)):
+    def __init__(self, num_classes=7, widths=(16, 32, 48, 64)):
         super().__init__()
         layers, c_in = [], 3
         strides = [(1, 2, 2), (1, 2, 2), (2, 2, 2), (2, 2, 2)]
@@ -60,11 +60,13 @@ class Tiny3DCNN(nn.Module):
                        nn.BatchNorm3d(c_out), nn.ReLU(inplace=True)]
             c_in = c_out
         self.features = nn.Sequential(*layers)
-        self.head = nn.Sequential(nn.Dropout(0.3),
-                                  nn.Linear(c_in, num_classes))
+        # keep a 2x2 spatial layout: brows/eyes vs mouth, left vs right
+        self.pool = nn.AdaptiveAvgPool3d((1, 2, 2))
+        self.head = nn.Sequential(nn.Flatten(), nn.Dropout(0.3),
+                                  nn.Linear(c_in * 4, num_classes))
 
     def forward(self, x):  # x: [B, C, T, H, W] float
-        return self.head(self.features(x).mean(dim=(2, 3, 4)))
+        return self.head(self.pool(self.features(x)))
 
 
 def to_batch(clips, inds_list, flip=None):
