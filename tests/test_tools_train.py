@@ -57,6 +57,7 @@ def test_auto_resume_continues_at_epoch_2(one_epoch, tmp_path):
     assert (meta['epoch'], meta['iter']) == (2, 8)
 
 
+@pytest.mark.slow
 def test_resume_from_explicit_path(one_epoch, tmp_path):
     ckpt = one_epoch / 'epoch_1.pth'
     work = tmp_path / 'other'
@@ -98,6 +99,7 @@ def test_amp_on_cpu_is_refused_clearly(tmp_path):
     assert '--amp needs a CUDA GPU' in proc.stderr
 
 
+@pytest.mark.slow
 def test_test_tool_dumps_pickle_with_dump_results(one_epoch, tmp_path):
     dump = tmp_path / 'preds.pkl'
     out = _ok(run_tool('test.py', TOY_CONFIG, str(one_epoch / 'epoch_1.pth'),
@@ -132,3 +134,39 @@ def test_test_tool_missing_checkpoint(tmp_path):
                     '--work-dir', str(tmp_path))
     assert proc.returncode != 0
     assert osp.join(str(tmp_path), 'x.pth') in proc.stderr
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_where_its_last_checkpoint_left_off(tmp_path):
+    """SIGKILL a 3-epoch run once a checkpoint exists; --resume finishes it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.fixtures.cli import ROOT, tool_env
+    work = tmp_path / 'work'
+    args = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), TOY_CONFIG,
+            '--work-dir', str(work), '--cfg-options', 'train_cfg.max_epochs=3',
+            'train_dataloader.dataset.delay=0.1']
+    proc = subprocess.Popen(args, cwd=ROOT, env=tool_env(),
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 240
+        while not (work / 'last_checkpoint').exists():
+            assert proc.poll() is None, 'training ended before a checkpoint'
+            assert time.time() < deadline, 'no checkpoint within 240 s'
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    last = (work / 'last_checkpoint').read_text().strip()
+    epoch = _meta(last)['epoch']
+    assert epoch < 3, 'killed too late to test resuming'
+    out = _ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
+                       '--resume', '--cfg-options', 'train_cfg.max_epochs=3'))
+    assert f'resumed epoch: {epoch}, iter: {4 * epoch}' in out
+    assert f'Epoch(train) [{epoch + 1}][1/4]' in out
+    meta = _meta(work / 'epoch_3.pth')
+    assert (meta['epoch'], meta['iter']) == (3, 12)

@@ -19,6 +19,7 @@ The tools build this runner unless a config names its own ``runner_type``.
 import os
 import os.path as osp
 
+from mmengine.dist import master_only
 from mmengine.runner import Runner
 
 from dfertools.registry import RUNNERS
@@ -40,6 +41,7 @@ class DFERRunner(Runner):
             checkpoint['meta'] = meta
         return checkpoint
 
+    @master_only  # like Runner.save_checkpoint: only rank 0 writes
     def save_checkpoint(self, out_dir, filename, *args, **kwargs):
         if '://' in str(out_dir):  # remote backends write in one request
             return super().save_checkpoint(out_dir, filename, *args, **kwargs)

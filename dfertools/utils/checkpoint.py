@@ -12,8 +12,10 @@ command — is refused *before* any of it runs, with a
 MMEngine checkpoint scheme through the same refusal message: local paths use
 :func:`safe_load`; remote schemes (``http://``, ``open-mmlab://``, ...) keep
 their downloader, whose ``torch.load`` defaults to ``weights_only=True`` on
-torch >= 2.6, and get their refusals reworded. So ``load_from``, ``--resume``
-and ``tools/test.py CHECKPOINT`` all refuse code-carrying files the same way.
+torch >= 2.6, get their refusals reworded, and refuse to run while
+``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` is set (it would flip that default).
+So ``load_from``, ``--resume`` and ``tools/test.py CHECKPOINT`` all refuse
+code-carrying files the same way.
 
 :func:`atomic_save` writes through a temporary file in the same folder and
 ``os.replace``\\ s it, so a kill during saving leaves the previous file intact.
@@ -47,9 +49,9 @@ def _refusal(source: str, err: BaseException) -> CheckpointRefusedError:
     return CheckpointRefusedError(
         f'Refused to load checkpoint {source!r}: {WHY} The file needs more '
         f'than that ({type(err).__name__}: {first}). Nothing from it was '
-        'executed. If you trust the file and it only holds tensors plus a '
-        'few plain types, re-save its state_dict with plain torch.save; if '
-        'a legitimate MMEngine/numpy type is missing from the allow-list, '
+        'executed. If you trust the file, convert it once, in an environment '
+        'you trust, to a checkpoint of tensors and plain types; if a '
+        'legitimate MMEngine/numpy type is missing from the allow-list, '
         'add exactly that type to mmengine_safe_globals().')
 
 
@@ -79,6 +81,15 @@ def _reword_refusals(loader, prefix: str):
 
     @functools.wraps(loader)
     def wrapped(filename, map_location):
+        if os.environ.get('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '0').lower() in (
+                '1', 'y', 'yes', 'true'):
+            # this loader calls torch.load without weights_only, which the
+            # variable would turn into a full (code-running) unpickle
+            raise RuntimeError(
+                f'Refused to load checkpoint {filename!r}: '
+                'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD is set, which would make '
+                f'the {prefix!r} loader unpickle arbitrary objects. {WHY} '
+                'Unset the variable.')
         try:
             return loader(filename, map_location)
         except CheckpointRefusedError:

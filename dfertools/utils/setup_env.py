@@ -13,10 +13,10 @@ these of its known problems fixed:
   MMEngine's bare ``AssertionError`` deep inside the Runner.
 * ``--auto-scale-lr`` fails with the config's name when ``auto_scale_lr``
   or its ``base_batch_size`` is missing.
-* Without CUDA, ``nccl`` becomes ``gloo`` and the ``pytorch`` launcher's process
-  group is created here (MMEngine's calls ``torch.cuda.set_device``), and DDP
-  wraps the CPU model without ``device_ids``, so ``tools/dist_train.sh`` runs
-  CPU processes.
+* Without CUDA, ``nccl`` becomes ``gloo``, the ``pytorch`` launcher's
+  process group is created here (MMEngine's calls ``torch.cuda.set_device``)
+  and DDP wraps the CPU model without ``device_ids``, so
+  ``tools/dist_train.sh`` runs CPU processes.
 * ``--dump`` sets ``dump_path`` on every test metric that takes one and only
   falls back to MMEngine's ``DumpResults`` (``.pkl``) when none does.
 """
