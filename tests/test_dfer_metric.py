@@ -204,3 +204,31 @@ def test_evaluator_flow(tmp_path):
     m = evaluator.evaluate(2)
     assert m['dfer/WAR'] == 0.5 and m['dfer/UAR'] == 0.5
     assert (tmp_path / 'e.json').is_file()
+
+
+def test_runner_val_loop_with_dump(tmp_path):
+    """DFERMetric as the val_evaluator of mmengine's Runner (toy model)."""
+    from mmengine.runner import Runner
+    from tests.engine_toys import ToyDataset, runner_cfg
+    dump = tmp_path / 'val.json'
+    cfg = runner_cfg(
+        tmp_path, ToyDataset(n=6), max_iters=2,
+        val_dataloader=dict(dataset=ToyDataset(n=5), batch_size=2,
+                            num_workers=0,
+                            sampler=dict(type='DefaultSampler', shuffle=False),
+                            collate_fn=dict(type='pseudo_collate')),
+        val_evaluator=dict(type='DFERMetric', dump_path=str(dump)),
+        val_cfg=dict())
+    cfg['train_cfg']['val_interval'] = 2
+    runner = Runner(**cfg)
+    runner.train()
+    records = load_dump(str(dump))
+    assert records['class_names'] == ['c0', 'c1', 'c2']  # dataset metainfo
+    assert [r['video_id'] for r in records['records']] == \
+        [f'v{i}' for i in range(5)]
+    labels = [r['label'] for r in records['records']]
+    preds = [int(np.argmax(r['probs'])) for r in records['records']]
+    uar, war = loop_uar_war(labels, preds)
+    assert records['metrics']['UAR'] == pytest.approx(uar)
+    assert runner.message_hub.get_scalar('val/dfer/WAR').current() == \
+        pytest.approx(war)

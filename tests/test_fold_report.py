@@ -1,5 +1,6 @@
 """k-fold aggregation and the cv_report / plot_confusion CLIs on hand dumps."""
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 
 from dfertools.evaluation.fold_report import fold_report, format_table
-from dfertools.evaluation.predictions import save_dump
+from dfertools.evaluation.predictions import load_dump, save_dump
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 ONE_HOT = {0: [0.8, 0.1, 0.1], 1: [0.1, 0.8, 0.1], 2: [0.1, 0.1, 0.8]}
@@ -29,7 +30,7 @@ def write_fold(path, pairs, two_views=False):
 
 @pytest.fixture
 def dumps(tmp_path):
-    # fold 1: labels 0,0,1,1 preds 0,0,1,0 -> WAR 3/4, recalls 1, 1/2 -> UAR 3/4
+    # fold 1: labels 0,0,1,1 preds 0,0,1,0 -> WAR 3/4, recalls 1,1/2 -> UAR 3/4
     f1 = write_fold(tmp_path / 'f1.json', [(0, 0), (0, 0), (1, 1), (1, 0)])
     # fold 2: labels 0,1,2 preds 0,2,2 -> WAR 2/3, recalls 1,0,1 -> UAR 2/3
     f2 = write_fold(tmp_path / 'f2.json', [(0, 0), (1, 2), (2, 2)],
@@ -157,7 +158,7 @@ def test_cv_sh_runs_folds_and_report(tmp_path):
     env = {'PYTHONPATH': ROOT, 'FOLDS': '1 3',
            'WORK_DIR': str(work), 'OMP_NUM_THREADS': '1', 'MPLBACKEND': 'Agg',
            'PATH': osp.dirname(sys.executable) + ':/usr/bin:/bin',
-           'PYTHON': sys.executable}
+           'PYTHON': sys.executable, 'HAS_VAL': '1'}
     res = subprocess.run(['bash', str(root / 'tools' / 'cv.sh'), 'cfg.py',
                           '1', '--seed', '7'], capture_output=True, text=True,
                          env=env)
@@ -173,4 +174,31 @@ def test_cv_sh_runs_folds_and_report(tmp_path):
         assert f'--dump {work}/fold_{k}/dump.json' in test_args
     summary = json.loads((work / 'cv_report' / 'cv_summary.json').read_text())
     assert [f['WAR'] for f in summary['folds']] == [0.25, 0.75]
+    assert (work / 'cv_report' / 'confusion_pooled.png').is_file()
+
+
+@pytest.mark.slow
+def test_cv_sh_end_to_end_with_real_tools(tmp_path):
+    """tools/cv.sh -> tools/train.py -> tools/test.py --dump (DFERMetric,
+    two views per clip) -> cv_report, on the toy recognizer, folds 1-2."""
+    if not osp.isfile(osp.join(ROOT, 'tools', 'train.py')):
+        pytest.skip('tools/train.py (foundation branch) not merged')
+    work = tmp_path / 'cv'
+    env = dict(os.environ, PYTHONPATH=ROOT, FOLDS='1 2', WORK_DIR=str(work),
+               OMP_NUM_THREADS='1', MPLBACKEND='Agg', PYTHON=sys.executable)
+    res = subprocess.run(
+        ['bash', osp.join(ROOT, 'tools', 'cv.sh'),
+         osp.join(ROOT, 'tests', 'cv_toy', 'toy_cv.py'), '1'],
+        capture_output=True, text=True, env=env, cwd=ROOT)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    for k in (1, 2):
+        dump = load_dump(str(work / f'fold_{k}' / 'dump.json'))
+        assert len(dump['records']) == 12      # 6 clips x 2 views
+        assert {r['video_id'].split('/')[0] for r in dump['records']} == \
+            {f'fold{k}'}
+        assert dump['metrics']['num_samples'] == 6
+    summary = json.loads((work / 'cv_report' / 'cv_summary.json').read_text())
+    assert [f['num_videos'] for f in summary['folds']] == [6, 6]
+    assert summary['pooled']['num_samples'] == 12
+    assert summary['class_names'] == ['dark', 'bright']
     assert (work / 'cv_report' / 'confusion_pooled.png').is_file()

@@ -6,7 +6,8 @@
 #   WORK_DIR=work_dirs/x bash tools/cv.sh CONFIG   # default work_dirs/<config>
 #
 # Fold K is selected with --cfg-options {train,val,test}_dataloader.dataset.fold=K
-# and trained in WORK_DIR/fold_K. The reported checkpoint is the LAST one
+# (val only when the config has a val_dataloader; HAS_VAL=0/1 overrides the
+# check) and trained in WORK_DIR/fold_K. The reported checkpoint is the LAST one
 # (WORK_DIR/fold_K/last_checkpoint): models are never selected on the test
 # split (DESIGN §7). tools/test.py --dump writes the JSON per-view records
 # that tools/analysis/cv_report.py aggregates (per-fold, mean ± sample std,
@@ -14,7 +15,7 @@
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
-    sed -n '2,14p' "$0"
+    sed -n '2,15p' "$0"
     exit 2
 fi
 CONFIG=$1
@@ -32,12 +33,22 @@ WORK_DIR=${WORK_DIR:-work_dirs/${NAME}_cv}
 PYTHON=${PYTHON:-python}
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 
+# the val split gets the fold too, but only if the config has one (setting
+# val_dataloader.* on a config without validation would make the Runner fail)
+HAS_VAL=${HAS_VAL:-$("$PYTHON" -c "
+import sys, dfertools
+from mmengine.config import Config
+cfg = Config.fromfile(sys.argv[1], import_custom_modules=False)
+print(int(cfg.get('val_dataloader') is not None))" "$CONFIG")}
+
 DUMPS=()
 for K in $FOLDS; do
     FOLD_DIR="$WORK_DIR/fold_$K"
     FOLD_OPTS=(train_dataloader.dataset.fold="$K"
-               val_dataloader.dataset.fold="$K"
                test_dataloader.dataset.fold="$K")
+    if [ "$HAS_VAL" = 1 ]; then
+        FOLD_OPTS+=(val_dataloader.dataset.fold="$K")
+    fi
     echo "=== fold $K -> $FOLD_DIR"
     if [ "$GPUS" -gt 1 ]; then
         bash "$ROOT/tools/dist_train.sh" "$CONFIG" "$GPUS" \

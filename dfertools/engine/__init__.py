@@ -1,3 +1,6 @@
 """dfertools.engine."""
+from .atomic_checkpoint_hook import AtomicCheckpointHook  # noqa: F401
+from .finite_loss_hook import (NonFiniteLossError,  # noqa: F401
+                               NonFiniteLossHook)
 from .runner import DFERRunner  # noqa: F401
 from .sam_optim_wrapper import SAMOptimWrapper  # noqa: F401

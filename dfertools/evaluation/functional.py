@@ -45,10 +45,10 @@ def confusion_matrix(labels, preds, num_classes: int) -> np.ndarray:
                          'differ in length')
     for name, arr in (('labels', labels), ('preds', preds)):
         if arr.size and (arr.min() < 0 or arr.max() >= num_classes):
+            bad = arr.min() if arr.min() < 0 else arr.max()
             raise ValueError(
-                f'{name} hold class {arr.min() if arr.min() < 0 else arr.max()}'
-                f' outside [0, {num_classes}); check num_classes or the '
-                'annotation labels (0-based).')
+                f'{name} hold class {bad} outside [0, {num_classes}); check '
+                'num_classes or the annotation labels (0-based).')
     flat = labels * num_classes + preds
     return np.bincount(flat, minlength=num_classes * num_classes).reshape(
         num_classes, num_classes).astype(np.int64)

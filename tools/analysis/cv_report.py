@@ -15,9 +15,11 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
 
-from dfertools.evaluation.fold_report import fold_report, format_table  # noqa: E402,E501
+from dfertools.evaluation.fold_report import (  # noqa: E402
+    fold_report, format_table)
 from dfertools.evaluation.predictions import write_json_atomic  # noqa: E402
-from dfertools.visualization.confusion import plot_confusion_matrix  # noqa: E402,E501
+from dfertools.visualization.confusion import (  # noqa: E402
+    plot_confusion_matrix)
 
 
 def parse_args(argv=None):

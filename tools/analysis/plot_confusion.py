@@ -14,8 +14,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
 
 from dfertools.evaluation.functional import summarize  # noqa: E402
-from dfertools.evaluation.predictions import load_dump, merge_views  # noqa: E402,E501
-from dfertools.visualization.confusion import plot_confusion_matrix  # noqa: E402,E501
+from dfertools.evaluation.predictions import (  # noqa: E402
+    load_dump, merge_views)
+from dfertools.visualization.confusion import (  # noqa: E402
+    plot_confusion_matrix)
 
 
 def main(argv=None):

@@ -1,0 +1,212 @@
+"""AtomicCheckpointHook: a crash while saving never corrupts the last good
+checkpoint (DESIGN §9).
+
+MMEngine's ``CheckpointHook`` writes ``epoch_N.pth`` in place, deletes the
+oldest kept checkpoint *before* writing the new one, and rewrites
+``last_checkpoint`` with a truncating ``open('w')``. A kill (OOM, pre-emption,
+full disk) at the wrong moment can therefore leave a half-written checkpoint,
+an empty ``last_checkpoint`` or, with ``max_keep_ckpts=1``, no checkpoint at
+all. This hook keeps every CheckpointHook option and changes only the order
+and the mechanics of writing, on the main process:
+
+1. the checkpoint is written to a hidden temporary file in the *same*
+   directory (``.epoch_N.pth.tmp-<pid>``), flushed to disk (``fsync``), then
+   renamed over the final name with ``os.replace`` — atomic on POSIX and
+   Windows within one file system;
+2. only then are checkpoints beyond ``max_keep_ckpts`` deleted;
+3. ``last_checkpoint`` is updated last, itself through temp file + replace.
+
+Best checkpoints (``save_best``) are written the same way, and the previous
+best is removed only after the new one is in place. Stale temporary files of
+an interrupted save (hidden ``.*.tmp*`` files in ``out_dir``: ours and
+``DFERRunner``'s) are removed in ``before_train``.
+
+With ``DFERRunner`` (whose ``save_checkpoint`` is itself atomic) the two
+compose: the runner writes our temporary file atomically and we rename it;
+this hook adds what a runner alone cannot: rotation only after the save,
+an atomic ``last_checkpoint`` and the ordering of best checkpoints. Remote backends
+(``out_dir`` not on the local file system) fall back to CheckpointHook's
+behaviour with a warning, since they have no atomic rename.
+"""
+import contextlib
+import glob
+import logging
+import os
+import os.path as osp
+
+from mmengine.dist import is_main_process
+from mmengine.fileio import LocalBackend
+from mmengine.hooks import CheckpointHook
+from mmengine.logging import print_log
+
+from dfertools.registry import HOOKS
+
+TMP_MARK = '.tmp-'
+
+
+def _fsync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: str) -> None:
+    if os.name != 'posix':  # directories cannot be opened on Windows
+        return
+    _fsync_file(path)
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    """Replace ``path`` by ``text`` so that readers see old or new, never
+    a truncated file."""
+    dirname = osp.dirname(osp.abspath(path))
+    tmp = osp.join(dirname, f'.{osp.basename(path)}{TMP_MARK}{os.getpid()}')
+    try:
+        with open(tmp, 'w') as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(dirname)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
+@HOOKS.register_module()
+class AtomicCheckpointHook(CheckpointHook):
+    """``CheckpointHook`` with atomic writes; same arguments."""
+
+    def _is_local(self) -> bool:
+        return isinstance(getattr(self, 'file_backend', None), LocalBackend)
+
+    def before_train(self, runner) -> None:
+        super().before_train(runner)
+        if not self._is_local():
+            print_log(f'AtomicCheckpointHook: {self.out_dir} is not a local '
+                      'path; checkpoints are written non-atomically.',
+                      logger='current', level=logging.WARNING)
+            return
+        if is_main_process():
+            for stale in glob.glob(osp.join(self.out_dir, '.*.tmp*')):
+                os.remove(stale)
+                print_log(f'removed {stale}, left by an interrupted save',
+                          logger='current')
+
+    @contextlib.contextmanager
+    def _atomic_saves(self, runner):
+        """Route ``runner.save_checkpoint`` through a temp file + replace."""
+        if not self._is_local() or 'save_checkpoint' in vars(runner):
+            yield  # remote backend, or already routed (nested call)
+            return
+        original = runner.save_checkpoint
+
+        def save(out_dir, filename, *args, **kwargs):
+            final = osp.join(out_dir, filename)
+            tmp_name = f'.{filename}{TMP_MARK}{os.getpid()}'
+            tmp = osp.join(out_dir, tmp_name)
+            try:
+                original(out_dir, tmp_name, *args, **kwargs)
+                if is_main_process():  # save_checkpoint is master-only
+                    _fsync_file(tmp)
+                    os.replace(tmp, final)
+                    _fsync_dir(out_dir)
+            finally:
+                if osp.exists(tmp):
+                    os.remove(tmp)
+
+        runner.save_checkpoint = save
+        try:
+            yield
+        finally:
+            del runner.save_checkpoint  # back to the bound method
+
+    def _remove(self, path: str) -> None:
+        # the class's method: _save_best_checkpoint defers the instance's
+        if self.file_backend.isfile(path):
+            type(self.file_backend).remove(self.file_backend, path)
+        elif self.file_backend.isdir(path):  # deepspeed saves directories
+            self.file_backend.rmtree(path)
+
+    def _save_checkpoint_with_step(self, runner, step, meta):
+        if not self._is_local():
+            return super()._save_checkpoint_with_step(runner, step, meta)
+        # same bookkeeping as CheckpointHook, but the outdated checkpoint is
+        # deleted only after the new one is safely on disk
+        outdated = None
+        if self.max_keep_ckpts > 0 and not (
+                self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
+            if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
+                outdated = self.keep_ckpt_ids.popleft()
+            self.keep_ckpt_ids.append(step)
+            runner.message_hub.update_info('keep_ckpt_ids',
+                                           list(self.keep_ckpt_ids))
+        ckpt_filename = self.filename_tmpl.format(step)
+        self.last_ckpt = self.file_backend.join_path(self.out_dir,
+                                                     ckpt_filename)
+        runner.message_hub.update_info('last_ckpt', self.last_ckpt)
+
+        with self._atomic_saves(runner):
+            runner.save_checkpoint(
+                self.out_dir, ckpt_filename, self.file_client_args,
+                save_optimizer=self.save_optimizer,
+                save_param_scheduler=self.save_param_scheduler, meta=meta,
+                by_epoch=self.by_epoch, backend_args=self.backend_args,
+                **self.args)
+
+        if not is_main_process():
+            return
+        if outdated is not None and outdated != step:
+            self._remove(self.file_backend.join_path(
+                self.out_dir, self.filename_tmpl.format(outdated)))
+        atomic_write_text(osp.join(runner.work_dir, 'last_checkpoint'),
+                          self.last_ckpt)
+
+    def _save_best_checkpoint(self, runner, metrics) -> None:
+        if not self._is_local() or not self.save_best:
+            return super()._save_best_checkpoint(runner, metrics)
+        # CheckpointHook removes the previous best before saving the new
+        # one; keep it until the new best is written, then remove it. (Its
+        # nested re-save of the regular checkpoint goes through
+        # _save_checkpoint_with_step above, whose rotation is not deferred.)
+        old = set(self._best_paths())
+        removed = []
+        original_remove = self.file_backend.remove
+
+        def deferred_remove(path):
+            removed.append(path)
+
+        # CheckpointHook records the new best (path, score) before writing;
+        # on a failed write, roll that back so the record matches the disk
+        hub = runner.message_hub
+        snap_attrs = (getattr(self, 'best_ckpt_path', None),
+                      dict(getattr(self, 'best_ckpt_path_dict', None) or {}))
+        snap_info = {k: v for k, v in hub.runtime_info.items()
+                     if k.startswith('best_')}
+        self.file_backend.remove = deferred_remove
+        try:
+            with self._atomic_saves(runner):
+                super()._save_best_checkpoint(runner, metrics)
+        except BaseException:
+            self.best_ckpt_path = snap_attrs[0]
+            if hasattr(self, 'best_ckpt_path_dict'):
+                self.best_ckpt_path_dict = snap_attrs[1]
+            for k in [k for k in hub.runtime_info if k.startswith('best_')]:
+                hub.pop_info(k)
+            for k, v in snap_info.items():
+                hub.update_info(k, v)
+            raise
+        finally:
+            self.file_backend.remove = original_remove
+        new = set(self._best_paths())
+        for path in removed:
+            if path in old and path not in new and osp.isfile(path):
+                original_remove(path)
+
+    def _best_paths(self):
+        paths = [getattr(self, 'best_ckpt_path', None)]
+        paths += list((getattr(self, 'best_ckpt_path_dict', None)
+                       or {}).values())
+        return [p for p in paths if p]

@@ -1,0 +1,163 @@
+"""AtomicCheckpointHook: a crash while saving leaves the previous checkpoint
+and ``last_checkpoint`` intact (toy model through mmengine's Runner)."""
+import os
+
+import pytest
+import torch
+from mmengine.fileio import LocalBackend
+from mmengine.runner import Runner
+
+from dfertools.engine import DFERRunner
+from dfertools.engine.atomic_checkpoint_hook import atomic_write_text
+from dfertools.registry import HOOKS
+
+from tests.engine_toys import ToyDataset, runner_cfg
+
+
+class Crash(Exception):
+    pass
+
+
+def crash_on_third_save(monkeypatch, where):
+    """Let two saves through; the third writes partial bytes then raises."""
+    calls = {'n': 0}
+    if where == 'torch.save':
+        real = torch.save
+
+        def fake(obj, f, *args, **kwargs):
+            calls['n'] += 1
+            if calls['n'] < 3:
+                return real(obj, f, *args, **kwargs)
+            f.write(b'PK\x03\x04partial')
+            raise Crash('killed inside torch.save')
+        monkeypatch.setattr(torch, 'save', fake)
+    else:  # the bytes reach the disk half-way
+        real = LocalBackend.put
+
+        def fake(self, obj, filepath):
+            calls['n'] += 1
+            if calls['n'] < 3:
+                return real(self, obj, filepath)
+            with open(filepath, 'wb') as f:
+                f.write(obj[:len(obj) // 2])
+            raise Crash('killed while writing the file')
+        monkeypatch.setattr(LocalBackend, 'put', fake)
+
+
+def ckpt_cfg(hook_type):
+    return dict(type=hook_type, interval=1, by_epoch=False, max_keep_ckpts=1)
+
+
+def load(path):
+    """The project's checkpoint loader (weights_only=True + allow-list)."""
+    from dfertools.utils.checkpoint import safe_load
+    return safe_load(path)
+
+
+def test_registered():
+    assert HOOKS.get('AtomicCheckpointHook') is not None
+
+
+@pytest.mark.parametrize('runner_cls,where', [
+    (Runner, 'torch.save'), (Runner, 'put'), (DFERRunner, 'put')])
+def test_crash_mid_save_keeps_previous(tmp_path, monkeypatch, runner_cls,
+                                       where):
+    crash_on_third_save(monkeypatch, where)
+    runner = runner_cls(**runner_cfg(
+        tmp_path, ToyDataset(), max_iters=4,
+        checkpoint=ckpt_cfg('AtomicCheckpointHook')))
+    with pytest.raises(Crash):
+        runner.train()
+    monkeypatch.undo()
+    files = sorted(os.listdir(tmp_path))
+    assert 'iter_2.pth' in files and 'iter_3.pth' not in files
+    assert not [f for f in files if '.tmp-' in f]
+    last = open(tmp_path / 'last_checkpoint').read()
+    assert last == str(tmp_path / 'iter_2.pth')
+    ckpt = load(last)
+    assert ckpt['meta']['iter'] == 2
+    assert set(ckpt['state_dict']) == {'fc.weight', 'fc.bias'}
+
+    # and the run resumes from it
+    resumed = runner_cls(**runner_cfg(
+        tmp_path, ToyDataset(), max_iters=4,
+        checkpoint=ckpt_cfg('AtomicCheckpointHook'), resume=True))
+    resumed.train()
+    assert resumed.iter == 4
+    assert sorted(f for f in os.listdir(tmp_path) if f.endswith('.pth')) \
+        == ['iter_4.pth']  # max_keep_ckpts=1, old one rotated after saving
+    assert open(tmp_path / 'last_checkpoint').read() == \
+        str(tmp_path / 'iter_4.pth')
+
+
+def test_plain_checkpoint_hook_loses_it(tmp_path, monkeypatch):
+    """The failure this hook exists for: mmengine deletes the kept
+    checkpoint before writing the new one and writes in place."""
+    crash_on_third_save(monkeypatch, 'put')
+    runner = Runner(**runner_cfg(tmp_path, ToyDataset(), max_iters=4,
+                                 checkpoint=ckpt_cfg('CheckpointHook')))
+    with pytest.raises(Crash):
+        runner.train()
+    monkeypatch.undo()
+    assert not (tmp_path / 'iter_2.pth').exists()
+    # last_checkpoint names a file that is gone, and iter_3.pth is truncated
+    assert open(tmp_path / 'last_checkpoint').read().endswith('iter_2.pth')
+    with pytest.raises(Exception):
+        load(tmp_path / 'iter_3.pth')
+
+
+def test_stale_temp_files_removed(tmp_path):
+    stale = tmp_path / '.iter_9.pth.tmp-123'
+    stale.write_bytes(b'junk')
+    Runner(**runner_cfg(tmp_path, ToyDataset(), max_iters=1,
+                        checkpoint=ckpt_cfg('AtomicCheckpointHook'))).train()
+    assert not stale.exists()
+    assert (tmp_path / 'iter_1.pth').exists()
+
+
+def test_atomic_write_text_failure_keeps_old(tmp_path, monkeypatch):
+    path = tmp_path / 'last_checkpoint'
+    atomic_write_text(str(path), 'old')
+
+    def boom(src, dst):
+        raise Crash('killed before rename')
+    monkeypatch.setattr(os, 'replace', boom)
+    with pytest.raises(Crash):
+        atomic_write_text(str(path), 'new')
+    monkeypatch.undo()
+    assert path.read_text() == 'old'
+    assert os.listdir(tmp_path) == ['last_checkpoint']
+
+
+def test_best_checkpoint_atomic(tmp_path, monkeypatch):
+    cfg = dict(ckpt_cfg('AtomicCheckpointHook'), save_best='acc',
+               rule='greater')
+    runner = Runner(**runner_cfg(tmp_path, ToyDataset(), max_iters=1,
+                                 checkpoint=cfg))
+    runner.train()
+    hook = [h for h in runner.hooks if type(h).__name__ ==
+            'AtomicCheckpointHook'][0]
+    hook._save_best_checkpoint(runner, {'acc': 0.5})
+    first = tmp_path / 'best_acc_iter_1.pth'
+    assert load(first)['meta']['iter'] == 1
+
+    runner.train_loop._iter = 5  # a later evaluation
+    crash_on_third_save(monkeypatch, 'put')
+    for _ in range(2):   # two saves pass through the fake, the third crashes
+        LocalBackend().put(b'', str(tmp_path / 'scratch'))
+    with pytest.raises(Crash):
+        hook._save_best_checkpoint(runner, {'acc': 0.7})
+    monkeypatch.undo()
+    assert load(first)['meta']['iter'] == 1      # previous best survives
+    assert not [f for f in os.listdir(tmp_path) if '.tmp-' in f]
+    assert hook.best_ckpt_path == str(first)     # record rolled back
+    assert runner.message_hub.get_info('best_score') == 0.5
+
+    runner.train_loop._iter = 7
+    hook._save_best_checkpoint(runner, {'acc': 0.9})
+    assert not first.exists()                    # replaced only now
+    assert load(tmp_path / 'best_acc_iter_7.pth')['meta']['iter'] == 7
+    # CheckpointHook re-saves the regular checkpoint after a new best; its
+    # max_keep_ckpts=1 rotation still removes the older one
+    assert len([f for f in os.listdir(tmp_path)
+                if f.startswith('iter_')]) == 1
