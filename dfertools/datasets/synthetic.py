@@ -59,18 +59,18 @@ PROTOTYPES = np.array([
 @dataclasses.dataclass(frozen=True)
 class Difficulty:
     """Knobs of the task's difficulty (defaults tuned, see module doc)."""
-    intensity: tuple = (0.6, 1.0)     # expression strength range
-    proto_jitter: float = 0.15         # per-clip std on each action
+    intensity: tuple = (0.7, 1.0)     # expression strength range
+    proto_jitter: float = 0.1          # per-clip std on each action
     neutral_motion: float = 0.1        # random motion of Neutral/talking
-    talk_prob: float = 0.2             # labeled clips that also talk
-    onset: tuple = (0.0, 0.35)         # onset, fraction of the clip
-    rise: tuple = (0.1, 0.35)          # ramp length, fraction of the clip
-    relax_prob: float = 0.15           # expression fades before the end
-    max_rotation: float = 10.0         # degrees
-    max_shift: float = 0.05            # fraction of the frame size
-    occlusion_prob: float = 0.2
-    noise_std: tuple = (2.0, 8.0)      # pixel noise (0-255 scale)
-    clutter: tuple = (1, 6)            # background shapes per clip
+    talk_prob: float = 0.15            # labeled clips that also talk
+    onset: tuple = (0.0, 0.3)          # onset, fraction of the clip
+    rise: tuple = (0.1, 0.3)           # ramp length, fraction of the clip
+    relax_prob: float = 0.1            # expression fades before the end
+    max_rotation: float = 8.0          # degrees
+    max_shift: float = 0.04            # fraction of the frame size
+    occlusion_prob: float = 0.15
+    noise_std: tuple = (2.0, 6.0)      # pixel noise (0-255 scale)
+    clutter: tuple = (1, 5)            # background shapes per clip
 
 
 @dataclasses.dataclass(frozen=True)

@@ -101,6 +101,10 @@ def main(argv=None):
     model = Tiny3DCNN()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr,
                             weight_decay=0.05)
+    # inverse-sqrt-frequency class weights: the set is imbalanced like DFEW
+    freq = np.bincount(train_y, minlength=7).astype(np.float64) + 1
+    weight = torch.tensor(freq ** -0.5 / np.mean(freq ** -0.5),
+                          dtype=torch.float32)
     steps = args.epochs * int(np.ceil(len(train_x) / args.batch_size))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=steps)
     for epoch in range(args.epochs):
@@ -113,7 +117,8 @@ def main(argv=None):
                     ['frame_inds'] for i in idx]
             x = to_batch([train_x[i] for i in idx], inds,
                          flip=torch.from_numpy(np.random.rand(len(idx)) < .5))
-            loss = F.cross_entropy(model(x), torch.from_numpy(train_y[idx]))
+            loss = F.cross_entropy(model(x), torch.from_numpy(train_y[idx]),
+                                   weight=weight)
             opt.zero_grad()
             loss.backward()
             opt.step()
