@@ -21,7 +21,7 @@ from mmengine.logging import MMLogger
 from torch import nn
 
 from dfertools.registry import MODELS
-from dfertools.utils.compat import mmengine_safe_globals
+from dfertools.utils.checkpoint import safe_load
 
 from .dam import DAM
 
@@ -90,8 +90,7 @@ class X3DWithDAM(X3D):
             raise FileNotFoundError(
                 f'X3DWithDAM checkpoint {path!r} does not exist; set '
                 'model.backbone.checkpoint to a local X3D .pth file or None.')
-        with torch.serialization.safe_globals(mmengine_safe_globals()):
-            ckpt = torch.load(path, map_location='cpu', weights_only=True)
+        ckpt = safe_load(path, map_location='cpu')  # weights_only=True
         state = _backbone_state(ckpt, path)
         result = self.load_state_dict(state, strict=False)
         missing = [k for k in result.missing_keys if not k.startswith('dams.')]
