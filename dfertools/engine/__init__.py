@@ -5,3 +5,4 @@ from .finite_loss_hook import (NonFiniteLossError,  # noqa: F401
 from .runner import DFERRunner  # noqa: F401
 from .layer_decay_constructor import \
     LayerDecayOptimWrapperConstructor  # noqa: F401
+from .sam_optim_wrapper import SAMOptimWrapper  # noqa: F401

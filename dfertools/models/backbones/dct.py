@@ -1,0 +1,56 @@
+"""Orthonormal 2-D DCT-II as an analytic basis (HDF eq. 2-3).
+
+DESIGN §6 choice: the DCT of the frequency branch is not a learned
+convolution; it is the fixed orthonormal DCT-II basis, applied separably over
+the spatial axes of every (channel, frame) slice and held in non-persistent
+buffers. The basis is rebuilt from the actual spatial size of the input, so any
+resolution works and checkpoints do not depend on it.
+"""
+import math
+
+import torch
+from torch import nn
+
+
+def dct_matrix(n: int, dtype=torch.float32, device=None) -> torch.Tensor:
+    """The n x n orthonormal DCT-II matrix ``D`` (HDF eq. 2-3).
+
+    ``D[u, i] = alpha(u) * cos(pi * (2i + 1) * u / (2n))`` with
+    ``alpha(0) = sqrt(1/n)`` and ``alpha(u) = sqrt(2/n)`` otherwise, so
+    ``D @ x`` is the DCT-II of ``x`` and ``D @ D.T = I``.
+    """
+    if n < 1:
+        raise ValueError(f'dct_matrix needs n >= 1, got {n}')
+    u = torch.arange(n, dtype=torch.float64).unsqueeze(1)
+    i = torch.arange(n, dtype=torch.float64).unsqueeze(0)
+    basis = torch.cos(math.pi * (2 * i + 1) * u / (2 * n))
+    alpha = torch.full((n, 1), math.sqrt(2.0 / n), dtype=torch.float64)
+    alpha[0, 0] = math.sqrt(1.0 / n)
+    return (alpha * basis).to(dtype=dtype, device=device)
+
+
+class DCT2D(nn.Module):
+    """Separable orthonormal 2-D DCT-II over the last two axes (HDF eq. 2).
+
+    ``X_f = D_H x D_W^T`` for every leading index. The bases live in the
+    non-persistent buffers ``basis_h`` [H, H] and ``basis_w`` [W, W]; they are
+    recomputed (once) when the input's spatial size changes.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer('basis_h', torch.empty(0, 0), persistent=False)
+        self.register_buffer('basis_w', torch.empty(0, 0), persistent=False)
+
+    def _ensure(self, h: int, w: int, ref: torch.Tensor) -> None:
+        if self.basis_h.shape[0] != h or self.basis_h.device != ref.device:
+            self.basis_h = dct_matrix(h, device=ref.device)
+        if self.basis_w.shape[0] != w or self.basis_w.device != ref.device:
+            self.basis_w = dct_matrix(w, device=ref.device)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        self._ensure(h, w, x)
+        bh = self.basis_h.to(x.dtype)
+        bw = self.basis_w.to(x.dtype)
+        return torch.matmul(torch.matmul(bh, x), bw.transpose(0, 1))

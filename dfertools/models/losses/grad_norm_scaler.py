@@ -1,0 +1,65 @@
+"""Gradient-norm loss scaler of DSM (HDF eq. 16-17).
+
+``lambda_CE = alpha g / (g + 1)``, ``lambda_SC = beta / (g + 1)`` with
+``g = ||grad_W L_total||_2``, the global L2 norm over all parameters.
+
+DESIGN §6 choice: g is taken from the *previous* optimisation step (detached;
+g = 1 before the first step), since the current step's gradient depends on the
+lambdas themselves. ``exact=True`` instead spends one extra backward per step:
+the loss terms are differentiated with the previous lambdas to measure the
+current g, then the lambdas of that g are used (see HDFRecognizer).
+
+g lives in a persistent buffer, so it follows the model's device, is saved in
+checkpoints and a resumed run continues exactly. Everything stays on the
+device: no ``.item()`` in the step.
+"""
+from typing import Iterable, Optional
+
+import torch
+from torch import nn
+
+from dfertools.registry import MODELS
+
+
+def global_grad_norm(params: Iterable[nn.Parameter],
+                     grads: Optional[Iterable[torch.Tensor]] = None
+                     ) -> torch.Tensor:
+    """L2 norm of all gradients together (``.grad`` unless ``grads``)."""
+    if grads is None:
+        grads = [p.grad for p in params]
+    grads = [g.detach() for g in grads if g is not None]
+    if not grads:
+        return torch.zeros(())
+    norms = torch._foreach_norm(grads)
+    return torch.linalg.vector_norm(torch.stack(norms).float())
+
+
+@MODELS.register_module()
+class GradNormLossScaler(nn.Module):
+    """HDF eq. 16.
+
+    Args:
+        alpha (float): base weight of the classification loss (10).
+        beta (float): base weight of the contrastive loss (0.1).
+        exact (bool): measure g at the current step (one extra backward).
+        init_g (float): g before the first step. Defaults to 1.
+    """
+
+    def __init__(self, alpha: float = 10.0, beta: float = 0.1,
+                 exact: bool = False, init_g: float = 1.0) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.beta = beta
+        self.exact = exact
+        self.register_buffer('g', torch.tensor(float(init_g)))
+
+    def weights(self, g: Optional[torch.Tensor] = None):
+        """(lambda_CE, lambda_SC) for ``g`` (default: the stored g)."""
+        g = self.g if g is None else g
+        return self.alpha * g / (g + 1), self.beta / (g + 1)
+
+    @torch.no_grad()
+    def update(self, g: torch.Tensor) -> None:
+        """Store a new g; a non-finite g (AMP overflow) keeps the old one."""
+        g = g.detach().to(self.g)
+        self.g.copy_(torch.where(torch.isfinite(g), g, self.g))

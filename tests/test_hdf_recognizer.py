@@ -1,0 +1,180 @@
+"""HDFRecognizer: tiny X3D+DAM train steps (plain, exact, SAM) and predict."""
+import copy
+
+import pytest
+import torch
+from mmaction.structures import ActionDataSample
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
+
+import dfertools.engine  # noqa: F401
+import dfertools.models  # noqa: F401
+from dfertools.models.losses.grad_norm_scaler import global_grad_norm
+from dfertools.registry import MODELS
+
+
+def _cfg(**kw):
+    cfg = dict(
+        type='HDFRecognizer',
+        backbone=dict(type='X3DWithDAM', gamma_w=0.5, gamma_b=1.0,
+                      gamma_d=1.0, se_ratio=None),
+        cls_head=dict(type='HDFHead', num_classes=3, in_channels=128,
+                      mid_channels=32, dropout_ratio=0.0,
+                      average_clips='prob'),
+        data_preprocessor=dict(type='ActionDataPreprocessor',
+                               mean=[114.75] * 3, std=[57.375] * 3,
+                               format_shape='NCTHW'))
+    cfg.update(kw)
+    return cfg
+
+
+def _build(cfg):
+    with DefaultScope.overwrite_default_scope('dfertools'):
+        model = MODELS.build(cfg)
+        model.init_weights()
+    return model
+
+
+def _optim(model, kind='OptimWrapper'):
+    with DefaultScope.overwrite_default_scope('dfertools'):
+        return build_optim_wrapper(model, dict(
+            type=kind, optimizer=dict(type='SGD', lr=0.01)))
+
+
+def _batch(labels=(0, 0, 1, 2), views=1, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    inputs, samples = [], []
+    for i, label in enumerate(labels):
+        inputs.append(torch.randint(0, 256, (views, 3, 4, 32, 32),
+                                    dtype=torch.uint8, generator=g))
+        s = ActionDataSample()
+        s.set_gt_label(label)
+        s.set_metainfo(dict(video_id=f'v{i}', view_id=0))
+        samples.append(s)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def _total_grad_norm(model, batch, g):
+    """Independent: grad norm of lambda(g)-weighted eq. 17 at the model."""
+    model = copy.deepcopy(model).train()
+    data = model.data_preprocessor(copy.deepcopy(batch), True)
+    terms = model.loss_terms(data['inputs'], data['data_samples'])
+    lam_ce = 10 * g / (g + 1)
+    lam_sc = 0.1 / (g + 1)
+    (lam_ce * terms['ce'] + lam_sc * terms['sc']).backward()
+    return global_grad_norm(model.parameters()).item()
+
+
+def test_train_step_records_previous_g():
+    model = _build(_cfg())
+    ow = _optim(model)
+    batch = _batch()
+    expected_g = _total_grad_norm(model, batch, 1.0)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    log = model.train_step(copy.deepcopy(batch), ow)
+    for key in ('loss', 'loss_ce', 'loss_sc', 'lambda_ce', 'lambda_sc',
+                'dsm_g', 'ce', 'ib_dro_supcon'):
+        assert key in log and torch.isfinite(log[key]).all(), key
+    # first step: g = 1 -> lambda_CE = 10 * 1/2, lambda_SC = 0.1/2
+    assert log['dsm_g'].item() == 1.0
+    assert log['lambda_ce'].item() == pytest.approx(5.0)
+    assert log['lambda_sc'].item() == pytest.approx(0.05)
+    assert log['loss'].item() == pytest.approx(
+        5.0 * log['ce'].item() + 0.05 * log['ib_dro_supcon'].item(),
+        rel=1e-5)
+    # after the step the scaler holds g of this step's total loss
+    assert model.loss_scaler.g.item() == pytest.approx(expected_g, rel=1e-4)
+    changed = [k for k, v in model.state_dict().items()
+               if v.dtype.is_floating_point and not torch.equal(v, before[k])]
+    assert any(k.startswith('backbone.dams.') for k in changed)
+    # next step uses it
+    log2 = model.train_step(_batch(seed=1), ow)
+    g = log2['dsm_g'].item()
+    assert g == pytest.approx(expected_g, rel=1e-4)
+    assert log2['lambda_ce'].item() == pytest.approx(10 * g / (g + 1),
+                                                     rel=1e-5)
+
+
+def test_exact_mode_uses_current_g():
+    model = _build(_cfg(loss_scaler=dict(type='GradNormLossScaler',
+                                         exact=True)))
+    batch = _batch()
+    expected_g = _total_grad_norm(model, batch, 1.0)
+    log = model.train_step(copy.deepcopy(batch), _optim(model))
+    g = log['dsm_g'].item()
+    assert g == pytest.approx(expected_g, rel=1e-4)
+    assert log['lambda_ce'].item() == pytest.approx(10 * g / (g + 1),
+                                                    rel=1e-5)
+    assert log['lambda_sc'].item() == pytest.approx(0.1 / (g + 1), rel=1e-5)
+
+
+def test_sam_train_step():
+    model = _build(_cfg())
+    ow = _optim(model, 'SAMOptimWrapper')
+    batch = _batch()
+    expected_g = _total_grad_norm(model, batch, 1.0)
+    calls = []
+    orig = model.loss_terms
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return orig(*args, **kwargs)
+
+    model.loss_terms = counting
+    log = model.train_step(batch, ow)
+    assert len(calls) == 2
+    assert torch.isfinite(log['loss'])
+    assert model.loss_scaler.g.item() == pytest.approx(expected_g, rel=1e-4)
+
+
+def test_ce_only_ablation():
+    model = _build(_cfg(contrastive_loss=None, loss_scaler=None,
+                        backbone=dict(type='X3DWithDAM', dam_cfg=None,
+                                      gamma_w=0.5, gamma_b=1.0, gamma_d=1.0,
+                                      se_ratio=None)))
+    log = model.train_step(_batch(), _optim(model))
+    assert set(log) == {'loss', 'loss_cls'}
+    assert torch.isfinite(log['loss'])
+
+
+def test_predict_two_views_softmax():
+    model = _build(_cfg()).eval()
+    with torch.no_grad():
+        out = model.test_step(_batch(views=2))
+    assert len(out) == 4
+    for s in out:
+        assert s.pred_score.shape == (3, )
+        assert s.pred_score.sum().item() == pytest.approx(1.0, rel=1e-5)
+        assert torch.all(s.pred_score >= 0)
+
+
+def test_head_errors():
+    with pytest.raises(TypeError, match='forward_with_feat'):
+        _build(_cfg(cls_head=dict(type='X3DHead', num_classes=3,
+                                  in_channels=128)))
+    model = _build(_cfg())
+    data = model.data_preprocessor(_batch(views=2), True)
+    with pytest.raises(ValueError, match='one view per sample'):
+        model.loss(data['inputs'], data['data_samples'])
+
+
+@pytest.mark.parametrize('kind', ['OptimWrapper', 'SAMOptimWrapper'])
+def test_ddp_wrapper_keeps_dsm_step(tmp_path, kind):
+    import torch.distributed as dist
+
+    from dfertools.models.algorithms.hdf_ddp import \
+        HDFDistributedDataParallel
+    dist.init_process_group('gloo', init_method=f'file://{tmp_path}/pg',
+                            rank=0, world_size=1)
+    try:
+        model = _build(_cfg())
+        batch = _batch()
+        expected_g = _total_grad_norm(model, batch, 1.0)
+        ddp = HDFDistributedDataParallel(module=model)
+        ow = _optim(model, kind)
+        log = ddp.train_step(copy.deepcopy(batch), ow)
+        assert torch.isfinite(log['loss'])
+        assert model.loss_scaler.g.item() == pytest.approx(expected_g,
+                                                           rel=1e-4)
+    finally:
+        dist.destroy_process_group()
