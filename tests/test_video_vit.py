@@ -165,3 +165,13 @@ def test_vit_b_parameter_count_meta():
         m = VideoViT('base', img_size=160, num_frames=16)
     n = sum(p.numel() for p in m.parameters())
     assert abs(n / 1e6 - 86.2) < 0.05, n
+
+
+def test_table_built_under_meta_device_does_not_poison_real_models():
+    """Regression: the cached table was created on the meta device when a
+    model was first built under ``torch.device('meta')`` (FLOP counting)."""
+    from dfertools.models.layers import sinusoid_table
+    with torch.device('meta'):
+        meta = sinusoid_table(7 * 5, 12)
+    assert meta.device.type == 'cpu'
+    assert torch.isfinite(sinusoid_table(7 * 5, 12)).all()

@@ -18,9 +18,13 @@ from torch import nn
 
 @lru_cache(maxsize=32)
 def _table_cpu(num_positions: int, dim: int) -> torch.Tensor:
-    pos = torch.arange(num_positions, dtype=torch.float64)[:, None]
-    j = torch.arange(dim)
-    inv = torch.pow(torch.tensor(10000., dtype=torch.float64),
+    # explicit device: under a `torch.device('meta')` context (models built
+    # for FLOP counting) factories would otherwise make meta tensors, and
+    # the cache would hand them to every later real model
+    cpu = torch.device('cpu')
+    pos = torch.arange(num_positions, dtype=torch.float64, device=cpu)[:, None]
+    j = torch.arange(dim, device=cpu)
+    inv = torch.pow(torch.tensor(10000., dtype=torch.float64, device=cpu),
                     (2 * (j // 2)).double() / dim)
     angle = pos / inv
     table = torch.where(j % 2 == 0, torch.sin(angle), torch.cos(angle))

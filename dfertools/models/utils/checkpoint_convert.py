@@ -202,13 +202,13 @@ def to_mmaction(conv: ConvertedCheckpoint) -> Dict[str, torch.Tensor]:
 
 
 def read_state_dict(path: str) -> dict:
-    """``torch.load`` with ``weights_only=True`` (never off)."""
+    """Load ``path`` through :func:`dfertools.utils.checkpoint.safe_load`
+    (``weights_only=True``, never off)."""
+    from dfertools.utils.checkpoint import safe_load
     if not osp.isfile(path):
         raise FileNotFoundError(f'checkpoint {path!r} does not exist; fix '
                                 'the `pretrained` / `load_from` path.')
-    from dfertools.utils.compat import mmengine_safe_globals
-    with torch.serialization.safe_globals(mmengine_safe_globals()):
-        return torch.load(path, map_location='cpu', weights_only=True)
+    return safe_load(path)
 
 
 def load_pretrained_backbone(module: torch.nn.Module, path: str,
