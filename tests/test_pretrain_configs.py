@@ -30,7 +30,7 @@ def test_demo_config_one_step():
     model = MODELS.build(cfg.model)
     from mmengine.optim import OptimWrapper
     ow = OptimWrapper(torch.optim.AdamW(model.parameters(), lr=1e-3))
-    inputs = [torch.randint(0, 256, (1, 3, 16, 112, 112), dtype=torch.uint8)
+    inputs = [torch.randint(0, 256, (1, 3, 8, 112, 112), dtype=torch.uint8)
               for _ in range(2)]
     log = model.train_step(dict(inputs=inputs, data_samples=None), ow)
     assert {'loss_rec', 'loss_hrd', 'hrd_entropy'} <= set(log)
