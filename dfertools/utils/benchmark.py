@@ -1,0 +1,348 @@
+"""Speed benchmark of a config's model and input pipeline (ISSUE 8).
+
+``run_benchmark(cfg, mode)`` with ``mode`` in ``train`` (forward + backward
++ AdamW step on random uint8 clips through the data preprocessor), ``infer``
+(forward under ``no_grad``) and ``data`` (the config's training DataLoader).
+Step times are reported as the MEDIAN over ``steps`` timed steps after
+``warmup`` untimed ones. ``compare='mmaction-vit'`` builds mmaction2's
+``VisionTransformer`` at the config's size, copies the SAME weights into our
+``VideoViT`` through :mod:`dfertools.models.utils.checkpoint_convert`,
+checks the outputs agree and times both ALTERNATELY (A, B, A, B, ...) so
+that machine drift hits both. In ``data`` mode the comparison is mmaction2's
+stock decord pipeline on the same files with the same DataLoader settings.
+
+Peak memory: CUDA ``max_memory_allocated``; CPU the growth of the process'
+max RSS (``getrusage``) during the timed run - 0 once an earlier run already
+reached a higher peak. MFU (CUDA only) divides achieved FLOP/s (3x forward
+FLOPs for a training step) by a bf16 matmul peak measured in the same run.
+"""
+import copy
+import resource
+import time
+from typing import Callable, Dict, List, Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from dfertools.utils.flops import model_complexity
+
+COMPARE_CHOICES = ('mmaction-vit', )
+
+
+def _sync(device):
+    if torch.device(device).type == 'cuda':
+        torch.cuda.synchronize()
+
+
+def _median(xs: Sequence[float]) -> float:
+    s = sorted(xs)
+    n = len(s)
+    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
+
+
+def _max_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.
+
+
+def time_alternating(fns: Dict[str, Callable], steps: int, warmup: int,
+                     device='cpu') -> Dict[str, dict]:
+    """Median seconds per call of each fn, calls interleaved A, B, A, B."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    _sync(device)
+    times = {k: [] for k in fns}
+    peaks = {}
+    for name, fn in fns.items():  # one peak-memory probe per fn
+        if torch.device(device).type == 'cuda':
+            torch.cuda.reset_peak_memory_stats()
+            fn()
+            _sync(device)
+            peaks[name] = torch.cuda.max_memory_allocated() / 2**20
+        else:
+            before = _max_rss_mib()
+            fn()
+            peaks[name] = _max_rss_mib() - before
+    for _ in range(steps):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            _sync(device)
+            times[name].append(time.perf_counter() - t0)
+    return {k: dict(median_s=_median(v), times_s=v, peak_mem_mib=peaks[k])
+            for k, v in times.items()}
+
+
+def bf16_matmul_peak_tflops(device, n: int = 8192, iters: int = 20) -> float:
+    """Achieved bf16 matmul TFLOP/s on ``device`` (CUDA only)."""
+    if torch.device(device).type != 'cuda':
+        raise RuntimeError('the bf16 matmul peak is only measured on CUDA.')
+    a = torch.randn(n, n, device=device, dtype=torch.bfloat16)
+    b = torch.randn(n, n, device=device, dtype=torch.bfloat16)
+    for _ in range(3):
+        a @ b
+    start = torch.cuda.Event(enable_timing=True)
+    end = torch.cuda.Event(enable_timing=True)
+    start.record()
+    for _ in range(iters):
+        a @ b
+    end.record()
+    torch.cuda.synchronize()
+    return 2 * n**3 * iters / (start.elapsed_time(end) / 1e3) / 1e12
+
+
+def clip_shape(cfg) -> tuple:
+    """``(T, H, W)`` of one clip from ``cfg.model.backbone``."""
+    bb = cfg.model.backbone
+    size = bb.get('img_size', 224)
+    h, w = (size, size) if isinstance(size, int) else tuple(size)
+    return bb.get('num_frames', 16), h, w
+
+
+def build_recognizer(cfg, device):
+    from mmengine.registry import init_default_scope
+
+    from dfertools.registry import MODELS
+    init_default_scope(cfg.get('default_scope', 'dfertools'))
+    return MODELS.build(cfg.model).to(device)
+
+
+def random_batch(cfg, batch: int, device) -> dict:
+    """A packed batch of random uint8 clips + labels, as PackActionInputs
+    would give it to the data preprocessor."""
+    from mmaction.structures import ActionDataSample
+    t, h, w = clip_shape(cfg)
+    num_classes = cfg.model.cls_head.num_classes
+    g = torch.Generator().manual_seed(0)
+    inputs, samples = [], []
+    for _ in range(batch):
+        inputs.append(torch.randint(0, 256, (1, 3, t, h, w), generator=g,
+                                    dtype=torch.uint8).to(device))
+        label = int(torch.randint(0, num_classes, (1, ), generator=g))
+        samples.append(ActionDataSample().set_gt_label(label))
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def _recognizer_step(model, data, train: bool) -> Callable:
+    if not train:
+        def step():
+            model.eval()
+            with torch.no_grad():
+                d = model.data_preprocessor(data, False)
+                model(**d, mode='tensor')
+        return step
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+
+    def step():
+        model.train()
+        d = model.data_preprocessor(data, True)
+        loss, _ = model.parse_losses(model(**d, mode='loss'))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return step
+
+
+def _module_step(fwd: Callable, params, x, y, train: bool) -> Callable:
+    if not train:
+        def step():
+            with torch.no_grad():
+                fwd(x)
+        return step
+    opt = torch.optim.AdamW(list(params), lr=1e-4)
+
+    def step():
+        loss = F.cross_entropy(fwd(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return step
+
+
+def build_mmaction_pair(cfg, device, seed: int = 0):
+    """mmaction2 ``VisionTransformer`` (+ linear head) at the config's size
+    and our recognizer carrying the same weights (via the converter)."""
+    import dfertools  # noqa: F401  (compat shims before mmaction.models)
+    from mmaction.models.backbones.vit_mae import VisionTransformer
+
+    from dfertools.models.utils.checkpoint_convert import convert_state_dict
+    from dfertools.models.backbones.base_token_backbone import resolve_arch
+    from dfertools.models.backbones.video_vit import VideoViT
+    cfg = copy.deepcopy(cfg)
+    bb = cfg.model.backbone
+    if bb.type != 'VideoViT':
+        raise ValueError(f'{cfg.filename}: --compare mmaction-vit needs a '
+                         f'VideoViT backbone, got {bb.type}.')
+    arch = resolve_arch(bb.get('arch', 'base'), VideoViT.arch_zoo, 'VideoViT')
+    t, h, _ = clip_shape(cfg)
+    num_classes = cfg.model.cls_head.num_classes
+    torch.manual_seed(seed)
+    theirs = VisionTransformer(
+        img_size=h, patch_size=bb.get('patch_size', 16),
+        embed_dims=arch['embed_dims'], depth=arch['num_layers'],
+        num_heads=arch['num_heads'], mlp_ratio=bb.get('mlp_ratio', 4.),
+        num_frames=t, tube_size=bb.get('tubelet_size', 2),
+        use_mean_pooling=True)
+    theirs.init_weights()
+    head = torch.nn.Linear(arch['embed_dims'], num_classes)
+    state = {f'backbone.{k}': v for k, v in theirs.state_dict().items()}
+    state['cls_head.fc_cls.weight'] = head.weight.detach()
+    state['cls_head.fc_cls.bias'] = head.bias.detach()
+    cfg.model.backbone.final_norm = False  # mmaction's fc_norm = head norm
+    cfg.model.backbone.drop_path_rate = 0.
+    ours = build_recognizer(cfg, 'cpu')
+    ours.load_state_dict(convert_state_dict(
+        {'state_dict': state}).recognizer_state_dict(), strict=True)
+    return ours.to(device), torch.nn.Sequential(theirs, head).to(device)
+
+
+def compare_mmaction_vit(cfg, batch: int, steps: int, warmup: int, train: bool,
+                         device, atol: float = 1e-4) -> dict:
+    ours, theirs = build_mmaction_pair(cfg, device)
+    t, h, w = clip_shape(cfg)
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(batch, 3, t, h, w, generator=g).to(device)
+    y = torch.randint(0, cfg.model.cls_head.num_classes, (batch, ),
+                      generator=g).to(device)
+    ours.eval()
+    theirs.eval()
+
+    def ours_fwd(v):
+        return ours.cls_head(ours.backbone(v))
+    with torch.no_grad():
+        diff = (ours_fwd(x) - theirs(x)).abs().max().item()
+    if not diff <= atol:
+        raise AssertionError(
+            f'VideoViT and mmaction2 VisionTransformer disagree on the same '
+            f'weights: max |diff| = {diff:.3g} > {atol:g}.')
+    if train:  # drop_path is 0, dropouts are 0: train mode is deterministic
+        ours.train()
+        theirs.train()
+    res = time_alternating(
+        dict(ours=_module_step(ours_fwd, ours.parameters(), x, y, train),
+             theirs=_module_step(theirs, theirs.parameters(), x, y, train)),
+        steps, warmup, device)
+    return dict(max_abs_diff=diff, ours=res['ours'], theirs=res['theirs'],
+                speed_ratio=res['theirs']['median_s'] / res['ours']['median_s'])
+
+
+def mmaction_train_pipeline(clip_len: int, frame_interval: int,
+                            size) -> List[dict]:
+    """mmaction2's stock decord training pipeline (config dicts)."""
+    return [
+        dict(type='DecordInit'),
+        dict(type='SampleFrames', clip_len=clip_len,
+             frame_interval=frame_interval, num_clips=1),
+        dict(type='DecordDecode'),
+        dict(type='Resize', scale=(-1, max(size))),
+        dict(type='RandomResizedCrop', area_range=(0.7, 1.0)),
+        dict(type='Resize', scale=tuple(size), keep_ratio=False),
+        dict(type='Flip', flip_ratio=0.5),
+        dict(type='FormatShape', input_format='NCTHW'),
+        dict(type='PackActionInputs'),
+    ]
+
+
+class _ListDataset(torch.utils.data.Dataset):
+
+    def __init__(self, infos, pipeline):
+        self.infos, self.pipeline = infos, pipeline
+
+    def __len__(self):
+        return len(self.infos)
+
+    def __getitem__(self, i):
+        return self.pipeline(dict(self.infos[i]))
+
+
+def _time_loader(loader, steps: int, warmup: int) -> dict:
+    it = iter(loader)
+    for _ in range(warmup):
+        next(it)
+    times, clips = [], 0
+    t_all = time.perf_counter()
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        batch = next(it)
+        times.append(time.perf_counter() - t0)
+        clips += len(batch['inputs'])
+    total = time.perf_counter() - t_all
+    return dict(median_s=_median(times), times_s=times, clips=clips,
+                clips_per_s=clips / total)
+
+
+def benchmark_data(cfg, batch: Optional[int], steps: int, warmup: int,
+                   compare: bool) -> dict:
+    """Clips/s of the config's training DataLoader (and of mmaction2's)."""
+    from mmaction.registry import TRANSFORMS as MMA_TRANSFORMS
+    from mmengine.dataset import Compose, pseudo_collate
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+    init_default_scope(cfg.get('default_scope', 'dfertools'))
+    dl_cfg = copy.deepcopy(cfg.train_dataloader)
+    if batch:
+        dl_cfg.batch_size = batch
+    dl_cfg.persistent_workers = False
+    need = (steps + warmup) * dl_cfg.batch_size
+    ours_loader = Runner.build_dataloader(dl_cfg)
+    out = dict(batch=dl_cfg.batch_size,
+               num_workers=dl_cfg.get('num_workers', 0))
+    out['ours'] = _time_loader(ours_loader, steps, warmup)
+    if compare:
+        ds = ours_loader.dataset
+        infos = [dict(filename=ds.get_data_info(i % len(ds))['filename'],
+                      label=ds.get_data_info(i % len(ds))['label'],
+                      start_index=0, modality='RGB') for i in range(need)]
+        t, h, w = clip_shape(cfg)
+        step = next((p.get('frame_interval', 1) for p in dl_cfg.dataset.pipeline
+                     if 'frame_interval' in p), 1)
+        pipe = Compose([MMA_TRANSFORMS.build(p) for p in
+                        mmaction_train_pipeline(t, step, (h, w))])
+        loader = torch.utils.data.DataLoader(
+            _ListDataset(infos, pipe), batch_size=dl_cfg.batch_size,
+            num_workers=out['num_workers'], shuffle=True,
+            collate_fn=pseudo_collate)
+        out['theirs'] = _time_loader(loader, steps, warmup)
+        out['speed_ratio'] = (out['ours']['clips_per_s'] /
+                              out['theirs']['clips_per_s'])
+    return out
+
+
+def run_benchmark(cfg, mode: str, batch: int = 2, steps: int = 10,
+                  warmup: int = 3, compare: Optional[str] = None,
+                  device: Optional[str] = None) -> dict:
+    """Run one benchmark; returns a JSON-serialisable dict."""
+    if mode not in ('train', 'infer', 'data'):
+        raise ValueError(f'mode must be train/infer/data, got {mode!r}.')
+    if compare is not None and compare not in COMPARE_CHOICES:
+        raise ValueError(f'--compare must be one of {COMPARE_CHOICES}.')
+    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    result = dict(mode=mode, device=device, torch=torch.__version__,
+                  threads=torch.get_num_threads(), steps=steps,
+                  warmup=warmup, config=getattr(cfg, 'filename', None))
+    if mode == 'data':
+        result.update(benchmark_data(cfg, batch, steps, warmup,
+                                     compare is not None))
+        return result
+    t, h, w = clip_shape(cfg)
+    result.update(batch=batch, clip_shape=[3, t, h, w])
+    cx = model_complexity(build_recognizer(cfg, 'cpu'), (t, h, w))
+    result.update(params=cx['params'], flops_per_clip=cx['flops'])
+    train = mode == 'train'
+    step_flops = cx['flops'] * batch * (3 if train else 1)
+    model = build_recognizer(cfg, device)
+    res = time_alternating(
+        dict(ours=_recognizer_step(model, random_batch(cfg, batch, device),
+                                   train)), steps, warmup, device)['ours']
+    result.update(median_step_s=res['median_s'], step_times_s=res['times_s'],
+                  clips_per_s=batch / res['median_s'],
+                  peak_mem_mib=res['peak_mem_mib'],
+                  achieved_tflops=step_flops / res['median_s'] / 1e12)
+    if torch.device(device).type == 'cuda':
+        peak = bf16_matmul_peak_tflops(device)
+        result.update(bf16_peak_tflops=peak,
+                      mfu=result['achieved_tflops'] / peak)
+    if compare == 'mmaction-vit':
+        result['compare'] = compare_mmaction_vit(cfg, batch, steps, warmup,
+                                                 train, device)
+    return result

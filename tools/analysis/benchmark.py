@@ -1,0 +1,84 @@
+"""Benchmark a config's training step, inference or input pipeline.
+
+    python tools/analysis/benchmark.py --config CFG --mode train \
+        --batch 2 --steps 10 --warmup 3 --compare mmaction-vit --json out.json
+
+Reports the median step time, clips/s, peak memory and FLOPs per clip (and
+MFU on CUDA); ``--compare mmaction-vit`` times mmaction2's
+VisionTransformer with the same weights alternately with ours, and in
+``--mode data`` mmaction2's decord pipeline on the same files. See
+dfertools/utils/benchmark.py and docs/benchmarks.md.
+"""
+import argparse
+import json
+
+from mmengine.config import Config, DictAction
+
+from dfertools.utils.benchmark import COMPARE_CHOICES, run_benchmark
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--config', required=True)
+    p.add_argument('--mode', choices=('train', 'infer', 'data'),
+                   default='train')
+    p.add_argument('--batch', type=int, default=None,
+                   help='clips per step (default: 2; data mode: the '
+                   "config's batch size)")
+    p.add_argument('--steps', type=int, default=10)
+    p.add_argument('--warmup', type=int, default=3)
+    p.add_argument('--compare', choices=COMPARE_CHOICES, default=None)
+    p.add_argument('--device', default=None)
+    p.add_argument('--json', default=None, help='write the result here')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return p.parse_args(argv)
+
+
+def _summary(r: dict) -> str:
+    lines = [f"mode={r['mode']} device={r['device']} torch={r['torch']} "
+             f"threads={r['threads']}"]
+    if r['mode'] == 'data':
+        lines.append(f"ours: {r['ours']['clips_per_s']:.2f} clips/s "
+                     f"(median batch {r['ours']['median_s'] * 1e3:.1f} ms)")
+        if 'theirs' in r:
+            lines.append(f"mmaction2: {r['theirs']['clips_per_s']:.2f} "
+                         f"clips/s; ratio ours/theirs = "
+                         f"{r['speed_ratio']:.2f}x")
+        return '\n'.join(lines)
+    lines.append(
+        f"batch={r['batch']} clip={r['clip_shape']} params={r['params']} "
+        f"GFLOPs/clip={r['flops_per_clip'] / 1e9:.2f}")
+    lines.append(f"median step {r['median_step_s'] * 1e3:.1f} ms, "
+                 f"{r['clips_per_s']:.2f} clips/s, peak mem "
+                 f"+{r['peak_mem_mib']:.0f} MiB")
+    if 'mfu' in r:
+        lines.append(f"MFU {r['mfu'] * 100:.1f}% of bf16 matmul peak "
+                     f"{r['bf16_peak_tflops']:.0f} TFLOP/s")
+    c = r.get('compare')
+    if c:
+        lines.append(
+            f"vs mmaction2 VisionTransformer (same weights, max |diff| "
+            f"{c['max_abs_diff']:.2e}): ours {c['ours']['median_s'] * 1e3:.1f}"
+            f" ms, theirs {c['theirs']['median_s'] * 1e3:.1f} ms, speed "
+            f"ratio ours/theirs = {c['speed_ratio']:.2f}x")
+    return '\n'.join(lines)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    batch = args.batch if args.batch or args.mode == 'data' else 2
+    result = run_benchmark(cfg, args.mode, batch=batch, steps=args.steps,
+                           warmup=args.warmup, compare=args.compare,
+                           device=args.device)
+    print(_summary(result))
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(result, f, indent=2)
+    return result
+
+
+if __name__ == '__main__':
+    main()
