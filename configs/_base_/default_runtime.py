@@ -37,3 +37,12 @@ visualizer = dict(type='ActionVisualizer', vis_backends=vis_backends)
 log_level = 'INFO'
 load_from = None
 resume = False
+
+# Unreadable training videos are substituted in the workers; BadSampleHook
+# reports them per epoch, lists them in <work_dir>/bad_samples.txt and stops
+# the run above the dataset's max_bad_fraction (default 1%). DESIGN §9.
+# custom_imports registers it (HOOKS only imports dfertools.engine); a config
+# that sets its own custom_imports or custom_hooks must keep these entries.
+custom_imports = dict(imports=['dfertools.datasets'],
+                      allow_failed_imports=False)
+custom_hooks = [dict(type='BadSampleHook')]

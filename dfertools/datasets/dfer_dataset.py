@@ -11,10 +11,17 @@ path), ``video_id`` (the path exactly as written in the annotation),
 
 Reliability choice (DESIGN §9): in training, a video that cannot be read
 (:class:`CorruptVideoError` or ``OSError`` from the pipeline) is logged once
-per file, counted in ``num_failures`` (per worker process) and replaced by
-a deterministic substitute — the next video in the list, then the one
-after. ``max_consecutive_failures`` unreadable items in a row mean a broken
-setup (wrong ``data_prefix``) and raise. At test time nothing is
+per file and process, counted and replaced by a deterministic substitute —
+the next video in the list, then the one after (a function of the index
+alone, so the same for any number of workers). The counts are shared with
+the main process through :class:`~.bad_samples.BadSampleCounter`
+(``self.bad_samples``): more than ``max_bad_fraction`` failed loads abort
+the run with a summary — in the workers once ``bad_fraction_min_samples``
+loads were attempted, and at every epoch end through
+:class:`~.bad_sample_hook.BadSampleHook`, which also reports the epoch's
+count and writes the paths to ``<work_dir>/bad_samples.txt``.
+``max_consecutive_failures`` unreadable items in a row mean a broken setup
+(wrong ``data_prefix``) and raise at once. At test time nothing is
 substituted: the error propagates, because a swapped sample would silently
 change the metric.
 """
@@ -27,6 +34,7 @@ from mmengine.logging import print_log
 
 from dfertools.registry import DATASETS
 from .annotations import DATA_DOC, parse_annotation
+from .bad_samples import BadSampleCounter
 from .classes import get_classes
 from .errors import CorruptVideoError
 
@@ -52,6 +60,10 @@ class DFERDataset(BaseDataset):
             (``--cfg-options train_dataloader.dataset.fold=2``).
         num_views: test-time temporal views per video (each its own item).
         max_consecutive_failures: see the module docstring.
+        max_bad_fraction: abort training when more than this fraction of
+            the sample loads fail (default 0.01; 1.0 disables).
+        bad_fraction_min_samples: loads attempted (all workers together)
+            before the in-worker fraction check may abort.
     """
     labeled = True
 
@@ -67,6 +79,8 @@ class DFERDataset(BaseDataset):
                  num_views: int = 1,
                  test_mode: bool = False,
                  max_consecutive_failures: int = 50,
+                 max_bad_fraction: float = 0.01,
+                 bad_fraction_min_samples: int = 500,
                  **kwargs) -> None:
         if data_root and not osp.isdir(data_root):
             raise FileNotFoundError(
@@ -81,7 +95,8 @@ class DFERDataset(BaseDataset):
         self.max_consecutive_failures = max_consecutive_failures
         self.num_failures = 0
         self._consecutive_failures = 0
-        self._logged_failures = set()
+        self.bad_samples = BadSampleCounter(max_bad_fraction,
+                                            bad_fraction_min_samples)
         if classes is None and dataset_name is not None:
             classes = get_classes(dataset_name)
         self.class_names = tuple(classes) if classes else None
@@ -133,21 +148,25 @@ class DFERDataset(BaseDataset):
             self.full_init()
         if self.test_mode:
             return self.prepare_data(idx)
+        item = idx
         for attempt in range(self.max_refetch + 1):
+            self.bad_samples.record_attempt()
             try:
-                data = self.prepare_data(idx)
+                data = self.prepare_data(item)
             except _READ_ERRORS as err:
-                self._record_failure(idx, err)
+                self._record_failure(item, err)
                 data = None
             if data is not None:
                 self._consecutive_failures = 0
                 return data
-            idx = self._substitute(idx, attempt)
+            item = self._substitute(idx, attempt)
         raise RuntimeError(f'No readable sample after {self.max_refetch} '
-                           f'substitutions (last index {idx}).')
+                           f'substitutions (last index {item}).')
 
     def _substitute(self, idx: int, attempt: int) -> int:
-        """Deterministic replacement: the next video(s) in the list."""
+        """Deterministic replacement of item ``idx`` after ``attempt + 1``
+        failures: the next video in the list, then the one after, ... (a
+        function of ``idx`` alone, whatever the worker layout)."""
         step = self.num_views * (attempt + 1)
         return (idx + step) % len(self)
 
@@ -155,8 +174,7 @@ class DFERDataset(BaseDataset):
         self.num_failures += 1
         self._consecutive_failures += 1
         filename = self.get_data_info(idx)['filename']
-        if filename not in self._logged_failures:
-            self._logged_failures.add(filename)
+        if self.bad_samples.record_failure(filename, err):
             print_log(f'Unreadable video {filename} ({err}); substituting '
                       f'another sample ({self.num_failures} failures so '
                       'far in this process).', logger='current',
@@ -166,6 +184,7 @@ class DFERDataset(BaseDataset):
                 f'{self._consecutive_failures} unreadable videos in a row '
                 f'(last: {filename}: {err}). Check data_root/data_prefix; '
                 f'see {DATA_DOC}.') from err
+        self.bad_samples.check_early()
 
 
 @DATASETS.register_module()

@@ -1,0 +1,155 @@
+"""Counting unreadable samples across DataLoader workers (DESIGN §9).
+
+In training, :class:`~dfertools.datasets.DFERDataset` replaces a video that
+cannot be read by another one. That happens inside the DataLoader worker
+processes, which the main process (where the runner and its hooks live) does
+not see. :class:`BadSampleCounter` is the channel between them.
+
+Design choice (of the two considered — a shared counter, or workers writing
+every event to a file): **shared counters for the numbers, an append-only
+file for the paths.**
+
+* Counts live in a small ``int64`` tensor in shared memory
+  (``Tensor.share_memory_()``), created in the dataset's ``__init__`` in the
+  main process. A forked worker inherits the mapping; a spawned worker
+  receives it through torch's multiprocessing pickler, which shares the same
+  memory. Each process writes only its own row (``worker id + 1``; row 0 is
+  the main process), so no lock is needed and a sample costs one in-place
+  add. The main process sums the rows whenever it wants (epoch end).
+* Paths go to ``log_file`` (``<work_dir>/bad_samples.txt`` once
+  :class:`~dfertools.datasets.bad_sample_hook.BadSampleHook` set it), one
+  ``path<TAB>reason`` line the *first* time a process meets that path
+  (small appends with ``O_APPEND``, so lines of concurrent workers never
+  interleave on a local file system). The same path may appear once per
+  worker; readers de-duplicate (:func:`read_bad_paths`).
+
+The counter also enforces ``max_bad_fraction`` (failed loads / attempted
+loads). Inside the workers the check runs as soon as ``min_samples`` loads
+were attempted in total, so a run over a half-broken mount dies within
+minutes rather than hours in; the hook repeats it at every epoch end on the
+epoch's own figures.
+
+``copy.deepcopy`` (used by mmengine on datasets) keeps the *same* counter;
+plain ``pickle`` outside worker start-up makes an unshared copy.
+"""
+import os
+from typing import Dict, List, Optional, Tuple
+
+import torch
+
+from .errors import DATA_DOC
+
+MAX_PROCESSES = 1024   # rows: main process + up to 1023 worker ids
+ATTEMPTS, FAILURES = 0, 1
+
+
+class TooManyBadSamplesError(RuntimeError):
+    """More than ``max_bad_fraction`` of the loaded samples were unreadable."""
+
+
+def _worker_row() -> int:
+    info = torch.utils.data.get_worker_info()
+    return 0 if info is None else 1 + info.id % (MAX_PROCESSES - 1)
+
+
+def read_bad_paths(log_file: str) -> Dict[str, str]:
+    """``{path: first reason}`` of a ``bad_samples.txt`` (de-duplicated)."""
+    found: Dict[str, str] = {}
+    if not log_file or not os.path.isfile(log_file):
+        return found
+    with open(log_file, encoding='utf-8', errors='replace') as f:
+        for line in f:
+            path, _, reason = line.rstrip('\n').partition('\t')
+            if path:
+                found.setdefault(path, reason)
+    return found
+
+
+class BadSampleCounter:
+    """Attempt/failure counts shared by a dataset's worker processes.
+
+    Args:
+        max_bad_fraction: abort when more than this fraction of the load
+            attempts failed (default 1%). ``1.0`` disables the check.
+        min_samples: attempts (over all workers) before the in-worker check
+            may abort, so a few early failures do not stop a run.
+        log_file: where the first failure of each path is appended
+            (``None``: paths are only logged).
+    """
+
+    def __init__(self, max_bad_fraction: float = 0.01,
+                 min_samples: int = 500,
+                 log_file: Optional[str] = None) -> None:
+        if not 0.0 <= max_bad_fraction <= 1.0:
+            raise ValueError(
+                f'max_bad_fraction must be in [0, 1], got {max_bad_fraction}')
+        self.max_bad_fraction = float(max_bad_fraction)
+        self.min_samples = int(min_samples)
+        self.log_file = log_file
+        self._counts = torch.zeros(MAX_PROCESSES, 2,
+                                   dtype=torch.int64).share_memory_()
+        self._seen_paths = set()   # per process
+
+    def __deepcopy__(self, memo) -> 'BadSampleCounter':
+        return self
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state['_seen_paths'] = set()
+        return state
+
+    # --- written by the process that loads -------------------------------
+    def record_attempt(self) -> None:
+        self._counts[_worker_row(), ATTEMPTS] += 1
+
+    def record_failure(self, path: str, reason: str) -> bool:
+        """Count a failed load; return True the first time this process
+        meets ``path`` (the caller logs it then)."""
+        self._counts[_worker_row(), FAILURES] += 1
+        if path in self._seen_paths:
+            return False
+        self._seen_paths.add(path)
+        if self.log_file:
+            line = f'{path}\t{" ".join(str(reason).split())}\n'
+            fd = os.open(self.log_file,
+                         os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, line.encode('utf-8', errors='replace'))
+            finally:
+                os.close(fd)
+        return True
+
+    # --- read anywhere ----------------------------------------------------
+    def totals(self) -> Tuple[int, int]:
+        """``(attempts, failures)`` summed over all processes."""
+        attempts, failures = self._counts.sum(0).tolist()
+        return int(attempts), int(failures)
+
+    def too_many(self, attempts: int, failures: int) -> bool:
+        return attempts > 0 and failures / attempts > self.max_bad_fraction
+
+    def summary(self, attempts: int, failures: int, scope: str) -> str:
+        paths = list(read_bad_paths(self.log_file)) if self.log_file else []
+        listed = ''
+        if paths:
+            shown = ', '.join(paths[:5])
+            more = f' and {len(paths) - 5} more' if len(paths) > 5 else ''
+            listed = (f' Bad files ({len(paths)}, all listed in '
+                      f'{self.log_file}): {shown}{more}.')
+        return (f'{failures} of {attempts} sample loads failed {scope} '
+                f'({failures / max(attempts, 1):.2%} > max_bad_fraction='
+                f'{self.max_bad_fraction:.2%}).{listed} Fix or remove the '
+                'broken videos (find them all with `python '
+                'tools/data/check_dataset.py ANNOTATION`), check data_root, '
+                f'or raise the dataset\'s max_bad_fraction. See {DATA_DOC}.')
+
+    def check_early(self) -> None:
+        """Abort (in any process) once ``min_samples`` loads were attempted
+        and too many failed."""
+        attempts, failures = self.totals()
+        if attempts >= self.min_samples and self.too_many(attempts, failures):
+            raise TooManyBadSamplesError(
+                self.summary(attempts, failures, 'so far in this run'))
+
+    def bad_paths(self) -> List[str]:
+        return list(read_bad_paths(self.log_file))

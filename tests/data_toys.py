@@ -1,0 +1,96 @@
+"""Generated media (good and broken) and a tiny video model for the
+data-reliability tests (bad samples, broken media, check_dataset, soak)."""
+import os
+
+import cv2
+import numpy as np
+import torch
+from mmaction.structures import ActionDataSample  # noqa: F401  (registers)
+from mmengine.model import BaseModel
+
+
+def write_video(path, frames=8, size=(32, 32), gray=False, seed=0):
+    """A real mp4 (``mp4v``) of random frames; ``size`` is (w, h)."""
+    rng = np.random.default_rng(seed)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'mp4v'), 25,
+                             tuple(size), not gray)
+    shape = (size[1], size[0]) if gray else (size[1], size[0], 3)
+    for _ in range(frames):
+        writer.write(rng.integers(0, 256, shape).astype(np.uint8))
+    writer.release()
+    return str(path)
+
+
+def write_frames(folder, frames=4, size=(32, 32), gray=False, ext='.jpg'):
+    """A frame folder ``1.jpg, 2.jpg, ...``; ``size`` is (w, h)."""
+    os.makedirs(folder, exist_ok=True)
+    shape = (size[1], size[0]) if gray else (size[1], size[0], 3)
+    for i in range(1, frames + 1):
+        cv2.imwrite(os.path.join(folder, f'{i}{ext}'),
+                    np.full(shape, 20 * i % 256, np.uint8))
+    return str(folder)
+
+
+def corrupt(path, kind, seed=0):
+    """Break the file at ``path`` in place: ``truncate`` (keep the first
+    40% of the bytes), ``empty`` (zero length) or ``random`` bytes."""
+    data = open(path, 'rb').read() if os.path.exists(path) else b''
+    if kind == 'truncate':
+        data = data[:int(len(data) * 0.4)]
+    elif kind == 'empty':
+        data = b''
+    elif kind == 'random':
+        data = np.random.default_rng(seed).bytes(max(len(data), 1000))
+    else:
+        raise ValueError(kind)
+    with open(path, 'wb') as f:
+        f.write(data)
+    return str(path)
+
+
+def make_video_list(root, num_videos, bad=(), frames=8, size=(32, 32)):
+    """``root/videos/NNNN.mp4`` + ``root/ann.txt`` (``path label``); the
+    indices in ``bad`` are corrupted (cycling truncate/empty/random).
+    Returns ``(ann_file, [bad absolute paths])``."""
+    os.makedirs(os.path.join(root, 'videos'), exist_ok=True)
+    kinds = ('truncate', 'empty', 'random')
+    lines, bad_paths = [], []
+    for i in range(num_videos):
+        path = os.path.join(root, 'videos', f'{i:04d}.mp4')
+        write_video(path, frames=frames, size=size, seed=i)
+        if i in bad:
+            corrupt(path, kinds[len(bad_paths) % 3], seed=i)
+            bad_paths.append(path)
+        lines.append(f'{path} {i % 7}')
+    ann = os.path.join(root, 'ann.txt')
+    with open(ann, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    return ann, bad_paths
+
+
+def train_pipeline(clip_len=4, size=32):
+    return [
+        dict(type='VideoInit'),
+        dict(type='DFERSampleFrames', clip_len=clip_len, frame_interval=1),
+        dict(type='VideoDecode'),
+        dict(type='Resize', scale=(size, size), keep_ratio=False),
+        dict(type='FormatShape', input_format='NCTHW'),
+        dict(type='PackActionInputs', meta_keys=('video_id', 'view_id')),
+    ]
+
+
+class TinyVideoNet(BaseModel):
+    """Conv3d(3->4) + global pooling + linear on uint8 clips [1,3,T,H,W]."""
+
+    def __init__(self, num_classes=7):
+        super().__init__()
+        self.conv = torch.nn.Conv3d(3, 4, 3, padding=1)
+        self.fc = torch.nn.Linear(4, num_classes)
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        x = torch.stack(inputs).flatten(0, 1).float() / 255.0
+        logits = self.fc(self.conv(x).relu().mean((2, 3, 4)))
+        if mode == 'loss':
+            y = torch.cat([d.gt_label for d in data_samples])
+            return dict(loss_cls=torch.nn.functional.cross_entropy(logits, y))
+        return logits

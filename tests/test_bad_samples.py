@@ -1,0 +1,143 @@
+"""Bad-sample accounting across DataLoader workers: shared counts, the
+bad-path file, deterministic substitution, the fraction budget (in the
+workers and at epoch end through BadSampleHook)."""
+import copy
+import logging
+
+import pytest
+from mmengine.dataset import pseudo_collate
+from mmengine.logging import MMLogger
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+from torch.utils.data import DataLoader
+
+from dfertools.datasets import (BadSampleHook, DFERDataset,
+                                TooManyBadSamplesError)
+from dfertools.datasets.bad_samples import read_bad_paths
+from dfertools.registry import HOOKS
+from tests.data_toys import TinyVideoNet, make_video_list, train_pipeline
+
+BAD = (2, 3, 7)     # 2 and 3 are consecutive: a substitute may be bad too
+
+
+@pytest.fixture(scope='module')
+def video_list(tmp_path_factory):
+    init_default_scope('dfertools')
+    root = tmp_path_factory.mktemp('bad_list')
+    return make_video_list(str(root), 10, bad=BAD)
+
+
+def _dataset(ann, **kwargs):
+    init_default_scope('dfertools')
+    kwargs.setdefault('max_bad_fraction', 1.0)
+    return DFERDataset(ann, pipeline=train_pipeline(), **kwargs)
+
+
+def _ids(ds, num_workers):
+    loader = DataLoader(ds, batch_size=2, num_workers=num_workers,
+                        collate_fn=pseudo_collate, shuffle=False)
+    return [s.video_id for b in loader for s in b['data_samples']]
+
+
+def test_counts_and_paths_reach_the_main_process(video_list, tmp_path):
+    ann, bad_paths = video_list
+    ds = _dataset(ann)
+    ds.bad_samples.log_file = str(tmp_path / 'bad_samples.txt')
+    assert ds.bad_samples.totals() == (0, 0)
+    ids = _ids(ds, num_workers=2)
+    assert len(ids) == 10
+    # 10 items; 2 -> 3 (bad) -> 5, 3 -> 4, 7 -> 8: 3 + 1 extra failures
+    assert ds.bad_samples.totals() == (14, 4)
+    logged = read_bad_paths(ds.bad_samples.log_file)
+    assert sorted(logged) == sorted(bad_paths)
+    assert all('Cannot open video' in r for r in logged.values())
+
+
+def test_substitution_is_deterministic_for_any_worker_count(video_list):
+    ann, bad_paths = video_list
+    ids = [_ids(_dataset(ann), n) for n in (0, 1, 3)]
+    assert ids[0] == ids[1] == ids[2]
+    # the next readable video in the list replaces a bad one
+    assert [i[-8:-4] for i in ids[0]] == [
+        '0000', '0001', '0004', '0004', '0004', '0005', '0006', '0008',
+        '0008', '0009']
+
+
+def test_each_path_logged_once_per_process(video_list, tmp_path):
+    ann, bad_paths = video_list
+    ds = _dataset(ann)
+    ds.bad_samples.log_file = str(tmp_path / 'bad.txt')
+    for _ in range(3):
+        ds[7]
+    assert ds.num_failures == 3 and ds.bad_samples.totals() == (6, 3)
+    lines = open(ds.bad_samples.log_file).read().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(bad_paths[2] + '\t')
+
+
+def test_deepcopy_shares_the_counter(video_list):
+    ds = _dataset(video_list[0])
+    assert copy.deepcopy(ds).bad_samples is ds.bad_samples
+
+
+def test_workers_abort_early_with_a_summary(video_list):
+    ann, bad_paths = video_list
+    ds = _dataset(ann, max_bad_fraction=0.01, bad_fraction_min_samples=3)
+    with pytest.raises(TooManyBadSamplesError) as info:
+        _ids(ds, num_workers=2)
+    msg = str(info.value)
+    assert 'max_bad_fraction=1.00%' in msg
+    assert 'check_dataset.py' in msg
+
+
+def test_fraction_must_be_valid(video_list):
+    with pytest.raises(ValueError, match='max_bad_fraction'):
+        _dataset(video_list[0], max_bad_fraction=1.5)
+
+
+def _runner(tmp_path, ds, epochs=1, name='bad'):
+    return Runner(
+        model=TinyVideoNet(), work_dir=str(tmp_path),
+        train_dataloader=dict(
+            dataset=ds, batch_size=2, num_workers=2,
+            persistent_workers=True,
+            sampler=dict(type='DefaultSampler', shuffle=True),
+            collate_fn=dict(type='pseudo_collate')),
+        train_cfg=dict(by_epoch=True, max_epochs=epochs),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
+        default_hooks=dict(checkpoint=None,
+                           logger=dict(type='LoggerHook', interval=100)),
+        custom_hooks=[dict(type='BadSampleHook')],
+        default_scope='dfertools', log_level='WARNING',
+        experiment_name=f'{name}_{id(ds)}')
+
+
+def test_hook_reports_each_epoch_and_writes_bad_paths(video_list, tmp_path,
+                                                      capsys):
+    assert HOOKS.get('BadSampleHook') is BadSampleHook
+    ann, bad_paths = video_list
+    runner = _runner(tmp_path, _dataset(ann), epochs=2)
+    runner.train()
+    out = capsys.readouterr()
+    text = out.out + out.err
+    for epoch in (1, 2):
+        assert f'bad samples in epoch {epoch} ' in text
+    assert 'bad_samples.txt' in text
+    listed = read_bad_paths(str(tmp_path / 'bad_samples.txt'))
+    assert sorted(listed) == sorted(bad_paths)
+
+
+def test_hook_aborts_at_epoch_end_over_budget(video_list, tmp_path):
+    ann, bad_paths = video_list
+    # the in-worker check never fires (min_samples), the hook's does
+    ds = _dataset(ann, max_bad_fraction=0.05,
+                  bad_fraction_min_samples=10 ** 9)
+    with pytest.raises(TooManyBadSamplesError,
+                       match=r'failed in epoch 1 .*bad_samples.txt'):
+        _runner(tmp_path, ds, name='abort').train()
+
+
+def test_default_runtime_enables_the_hook():
+    from mmengine.config import Config
+    cfg = Config.fromfile('configs/_base_/default_runtime.py')
+    assert dict(type='BadSampleHook') in cfg.custom_hooks
+    MMLogger.get_current_instance().setLevel(logging.WARNING)
