@@ -65,13 +65,30 @@ def _fail(ann_file: str, line_no: int, fmt: str, line: str,
         f'See {DATA_DOC}.')
 
 
+def _read_lines(ann_file: str) -> List[str]:
+    """The file's lines (UTF-8, a leading BOM dropped, split at ``\\n``,
+    ``\\r\\n`` or ``\\r`` like an editor counts them); undecodable bytes
+    raise :class:`AnnotationError` naming the line."""
+    with open(ann_file, 'rb') as f:
+        data = f.read()
+    try:
+        text = data.decode('utf-8-sig')
+    except UnicodeDecodeError as err:
+        line_no = data[:err.start].count(b'\n') + 1
+        raise AnnotationError(
+            f'{ann_file}:{line_no}: not UTF-8 text ({err.reason} at byte '
+            f'{err.start}); annotation files must be UTF-8 (re-save the '
+            f'file as UTF-8, or check that this is the annotation file). '
+            f'See {DATA_DOC}.') from None
+    return text.replace('\r\n', '\n').replace('\r', '\n').split('\n')
+
+
 def _data_lines(ann_file: str):
     """Yield ``(line_no, stripped_line)`` of non-empty, non-comment lines."""
-    with open(ann_file, encoding='utf-8') as f:
-        for line_no, line in enumerate(f, start=1):
-            stripped = line.strip()
-            if stripped and not stripped.startswith('#'):
-                yield line_no, stripped
+    for line_no, line in enumerate(_read_lines(ann_file), start=1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith('#'):
+            yield line_no, stripped
 
 
 def _as_int(token: str) -> Optional[int]:
@@ -86,6 +103,9 @@ def _check_label(label: int, num_classes: Optional[int], ann_file: str,
     if num_classes is not None and not 0 <= label < num_classes:
         raise _fail(ann_file, line_no, fmt, line,
                     f'label {label} out of range for {num_classes} classes')
+    if label < 0:
+        raise _fail(ann_file, line_no, fmt, line,
+                    f'label {label} is negative (labels are 0-based)')
     return label
 
 
@@ -129,9 +149,9 @@ def parse_dfew_csv(ann_file: str, classes: Optional[Sequence[str]] = None
     num_classes = len(classes) if classes else 7
     fmt = 'dfew_csv'
     records = []
-    with open(ann_file, encoding='utf-8', newline='') as f:
-        rows = [(i, r) for i, r in enumerate(csv.reader(f), start=1)
-                if r and any(c.strip() for c in r)]
+    rows = [(i, r) for i, r in enumerate(csv.reader(_read_lines(ann_file)),
+                                          start=1)
+            if r and any(c.strip() for c in r)]
     if not rows or [c.strip() for c in rows[0][1]] != ['video_name', 'label']:
         line_no, row = rows[0] if rows else (1, [])
         raise _fail(ann_file, line_no, fmt, ','.join(row),
@@ -154,8 +174,10 @@ def parse_dfew_csv(ann_file: str, classes: Optional[Sequence[str]] = None
 def parse_class_name(ann_file: str, classes: Optional[Sequence[str]] = None
                      ) -> List[AnnotationRecord]:
     if not classes:
-        raise ValueError(f'{ann_file}: the ferv39k format needs class names '
-                         '(set dataset_name or classes).')
+        raise AnnotationError(
+            f'{ann_file}: the ferv39k format (class names as labels) needs '
+            'the class list: set dataset_name (e.g. ferv39k, mafw) or '
+            f'classes in the dataset config. See {DATA_DOC}.')
     records = []
     for line_no, line in _data_lines(ann_file):
         parts = line.rsplit(maxsplit=1)
@@ -224,7 +246,9 @@ def parse_annotation(ann_file: str, ann_format: str = 'auto',
 
     Raises:
         FileNotFoundError: the file does not exist.
-        AnnotationError: a malformed line or an out-of-range label.
+        AnnotationError: a malformed or non-UTF-8 line, an out-of-range
+            label, an unknown ``ann_format``, or class names missing for
+            the ``ferv39k`` format.
     """
     if not osp.isfile(ann_file):
         raise FileNotFoundError(
@@ -233,6 +257,9 @@ def parse_annotation(ann_file: str, ann_format: str = 'auto',
     if ann_format == 'auto':
         ann_format = detect_format(ann_file)
     if ann_format not in PARSERS:
-        raise ValueError(f'Unknown ann_format {ann_format!r}; expected '
-                         f"'auto' or one of {FORMATS}.")
+        raise AnnotationError(
+            f'{ann_file}: unknown ann_format {ann_format!r}; expected '
+            "'auto' (detect from the first line) or one of: " +
+            '; '.join(f'{k}: {v}' for k, v in EXPECTED.items()) +
+            f'. See {DATA_DOC}.')
     return PARSERS[ann_format](ann_file, classes)

@@ -135,6 +135,15 @@ class VideoDecode(BaseTransform):
                              interpolation=cv2.INTER_AREA)
         return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
+    @staticmethod
+    def _check_same_size(frames: List[np.ndarray], folder: str) -> None:
+        sizes = sorted({f.shape[1::-1] for f in frames})
+        if len(sizes) > 1:
+            raise CorruptVideoError(
+                f'Frames of {folder} differ in size (w, h: {sizes}); '
+                're-extract them at one size or set '
+                f'VideoDecode(decode_size=(w, h)). See {DATA_DOC}.')
+
     def transform(self, results: dict) -> dict:
         inds = np.asarray(results['frame_inds'], dtype=np.int64).reshape(-1)
         unique, inverse = np.unique(inds, return_inverse=True)
@@ -151,6 +160,7 @@ class VideoDecode(BaseTransform):
         else:
             paths = results['frame_paths']
             frames = [self._read_frame(paths[i]) for i in unique]
+            self._check_same_size(frames, results['filename'])
         imgs = [frames[j] for j in inverse]
         results['imgs'] = imgs
         results['original_shape'] = imgs[0].shape[:2]
