@@ -7,7 +7,8 @@ items that differ only in ``view_id`` (0..N-1); the sampling transform
 (``DFERSampleFrames``) turns ``view_id`` into a temporal window. Each item
 carries ``filename`` (``data_prefix['video']`` joined with the annotated
 path), ``video_id`` (the path exactly as written in the annotation),
-``view_id``, ``num_views`` and, when labeled, ``label``.
+``ann_line`` (its 1-based line in the annotation file), ``view_id``,
+``num_views`` and, when labeled, ``label``.
 
 Reliability choice (DESIGN §9): in training, a video that cannot be read
 (:class:`CorruptVideoError` or ``OSError`` from the pipeline) is logged once
@@ -134,6 +135,7 @@ class DFERDataset(BaseDataset):
         for rec in records:
             base = dict(filename=osp.join(prefix, rec.path),
                         video_id=rec.path, num_views=self.num_views,
+                        ann_line=rec.line,
                         modality='RGB')  # read by mmaction's Flip
             if rec.num_frames is not None:
                 base['ann_num_frames'] = rec.num_frames
@@ -173,9 +175,12 @@ class DFERDataset(BaseDataset):
     def _record_failure(self, idx: int, err: Exception) -> None:
         self.num_failures += 1
         self._consecutive_failures += 1
-        filename = self.get_data_info(idx)['filename']
+        info = self.get_data_info(idx)
+        filename = info['filename']
         if self.bad_samples.record_failure(filename, err):
-            print_log(f'Unreadable video {filename} ({err}); substituting '
+            print_log(f'Unreadable video {filename} (listed at '
+                      f'{self.ann_file}:{info["ann_line"]}: {err}); '
+                      'substituting '
                       f'another sample ({self.num_failures} failures so '
                       'far in this process).', logger='current',
                       level=logging.WARNING)

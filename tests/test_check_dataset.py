@@ -1,0 +1,51 @@
+"""tools/data/check_dataset.py: parallel scan of a list, bad paths written,
+exit status."""
+import importlib.util
+import os
+import sys
+
+from dfertools.datasets.bad_samples import read_bad_paths
+from tests.data_toys import make_video_list, write_frames
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location(
+        'check_dataset', os.path.join('tools', 'data', 'check_dataset.py'))
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod     # the worker pool pickles its functions
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_finds_every_bad_video_in_parallel(tmp_path, capsys):
+    root = str(tmp_path)
+    ann, bad = make_video_list(root, 8, bad=(1, 4, 6), frames=6)
+    os.makedirs(os.path.join(root, 'empty_folder'))
+    write_frames(os.path.join(root, 'one_frame'), frames=1)
+    with open(ann, 'a') as f:
+        f.write('missing.mp4 0\nempty_folder 1\none_frame 2\n')
+    bad += [os.path.join(root, 'missing.mp4'),
+            os.path.join(root, 'empty_folder')]
+    out = str(tmp_path / 'bad.txt')
+    code = _tool().main([ann, '--data-root', root, '--workers', '2',
+                         '--clip-len', '4', '--frame-interval', '2',
+                         '--out', out])
+    assert code == 1
+    found = read_bad_paths(out)
+    assert sorted(found) == sorted(bad)
+    assert 'annotation line 2)' in found[bad[0]]          # video 1
+    assert 'FileNotFoundError' in found[bad[3]]
+    assert 'CorruptVideoError' in found[bad[4]]
+    printed = capsys.readouterr().out
+    assert '5 of 11 videos unreadable' in printed and 'ETA' in printed
+
+
+def test_clean_list_exits_0_and_bad_list_2(tmp_path, capsys):
+    ann, _ = make_video_list(str(tmp_path), 2, frames=4)
+    out = str(tmp_path / 'bad.txt')
+    assert _tool().main([ann, '--workers', '1', '--out', out]) == 0
+    assert read_bad_paths(out) == {}
+    broken = tmp_path / 'broken.txt'
+    broken.write_text('a 1\nb x\n')
+    assert _tool().main([str(broken), '--out', out]) == 2
+    assert f'{broken}:2: malformed' in capsys.readouterr().err

@@ -1,0 +1,131 @@
+"""Find every unreadable video of an annotation list before training.
+
+    python tools/data/check_dataset.py data/dfew/annotations/train_1.txt \\
+        --data-root data/dfew --workers 8 --out bad_videos.txt
+
+Parses the list exactly as training does (``DFERDataset``: same formats,
+same error messages for a malformed list) and, in parallel worker processes
+with a progress bar, opens every video and decodes the frames that the
+configured clip would sample at ``--views`` evenly spaced positions (start
+... end, so a truncated tail is caught), through the dataset's own
+``VideoInit`` -> ``DFERSampleFrames`` -> ``VideoDecode`` pipeline.
+
+Writes ``path<TAB>reason (annotation line N)`` per bad video to ``--out``
+(the format of ``<work_dir>/bad_samples.txt``) and exits with 1 if any
+video is bad, 2 if the annotation itself is invalid, 0 otherwise.
+"""
+import argparse
+import multiprocessing as mp
+import os
+import os.path as osp
+import sys
+from typing import Optional, Tuple
+
+sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..'))
+
+from mmengine.utils import ProgressBar  # noqa: E402
+
+_DATASET = None   # one per worker process
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('annotation', help='annotation file (any DFER format)')
+    p.add_argument('--data-root', default='',
+                   help='folder the annotated paths are relative to')
+    p.add_argument('--data-prefix', default='',
+                   help='sub-folder of --data-root holding the videos')
+    p.add_argument('--format', default='auto', help="ann_format or 'auto'")
+    p.add_argument('--dataset-name', default=None,
+                   help='class list for label checks (dfew, ferv39k, mafw, '
+                        '...); needed for class-name labels')
+    p.add_argument('--clip-len', type=int, default=16)
+    p.add_argument('--frame-interval', type=int, default=4)
+    p.add_argument('--views', type=int, default=3,
+                   help='clip positions decoded per video (start ... end)')
+    p.add_argument('--workers', type=int, default=os.cpu_count() or 1)
+    p.add_argument('--out', default='bad_videos.txt',
+                   help='where the bad paths and reasons are written')
+    return p.parse_args(argv)
+
+
+def build_dataset(args):
+    """The dataset exactly as training parses it, in test mode (errors
+    propagate instead of being substituted)."""
+    from mmengine.registry import init_default_scope
+
+    from dfertools.datasets import DFERDataset
+    init_default_scope('dfertools')
+    pipeline = [
+        dict(type='VideoInit'),
+        dict(type='DFERSampleFrames', clip_len=args.clip_len,
+             frame_interval=args.frame_interval, test_mode=True,
+             num_views=args.views),
+        dict(type='VideoDecode'),
+    ]
+    return DFERDataset(osp.abspath(args.annotation),
+                       pipeline=pipeline, data_root=args.data_root,
+                       data_prefix=dict(video=args.data_prefix),
+                       ann_format=args.format,
+                       dataset_name=args.dataset_name,
+                       num_views=args.views, test_mode=True)
+
+
+def _init_worker(args) -> None:
+    global _DATASET
+    _DATASET = build_dataset(args)
+
+
+def check_video(video: int) -> Tuple[int, str, Optional[str]]:
+    """``(video, path, reason or None)`` after loading all its views."""
+    ds = _DATASET
+    info = ds.get_data_info(video * ds.num_views)
+    reason = None
+    for view in range(ds.num_views):
+        try:
+            ds[video * ds.num_views + view]
+        except Exception as err:  # report anything that stops a load
+            reason = (f'{type(err).__name__}: {" ".join(str(err).split())} '
+                      f'(annotation line {info["ann_line"]})')
+            break
+    return video, info['filename'], reason
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from dfertools.datasets.annotations import AnnotationError
+    try:
+        dataset = build_dataset(args)
+    except (AnnotationError, FileNotFoundError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+    num_videos = len(dataset) // dataset.num_views
+    print(f'Checking {num_videos} videos of {args.annotation} '
+          f'({args.views} clips of {args.clip_len} frames, stride '
+          f'{args.frame_interval}) with {args.workers} workers')
+    bar = ProgressBar(num_videos, file=sys.stdout)   # shows an ETA
+    results = []
+    if args.workers <= 1:
+        _init_worker(args)
+        for video in range(num_videos):
+            results.append(check_video(video))
+            bar.update()
+    else:
+        chunk = max(1, min(64, num_videos // (args.workers * 8)))
+        with mp.Pool(args.workers, _init_worker, (args,)) as pool:
+            for res in pool.imap_unordered(check_video, range(num_videos),
+                                           chunksize=chunk):
+                results.append(res)
+                bar.update()
+    bad = sorted((r for r in results if r[2] is not None),
+                 key=lambda r: r[0])
+    with open(args.out, 'w', encoding='utf-8') as f:
+        for _, path, reason in bad:
+            f.write(f'{path}\t{reason}\n')
+    print(f'\n{len(bad)} of {num_videos} videos unreadable; '
+          f'list written to {args.out}')
+    return 1 if bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
