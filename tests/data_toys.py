@@ -68,12 +68,18 @@ def make_video_list(root, num_videos, bad=(), frames=8, size=(32, 32)):
     return ann, bad_paths
 
 
-def train_pipeline(clip_len=4, size=32):
+def train_pipeline(clip_len=4, size=32, augment=False):
+    """The shape of the SynthDFER training pipeline, at a tiny size;
+    ``augment`` adds its RandomResizedCrop and Flip."""
+    crop = [dict(type='RandomResizedCrop', area_range=(0.7, 1.0))]
+    flip = [dict(type='Flip', flip_ratio=0.5)]
     return [
         dict(type='VideoInit'),
         dict(type='DFERSampleFrames', clip_len=clip_len, frame_interval=1),
         dict(type='VideoDecode'),
+        *(crop if augment else []),
         dict(type='Resize', scale=(size, size), keep_ratio=False),
+        *(flip if augment else []),
         dict(type='FormatShape', input_format='NCTHW'),
         dict(type='PackActionInputs', meta_keys=('video_id', 'view_id')),
     ]

@@ -42,13 +42,13 @@ def _ids(ds, num_workers):
 def test_counts_and_paths_reach_the_main_process(video_list, tmp_path):
     ann, bad_paths = video_list
     ds = _dataset(ann)
-    ds.bad_samples.log_file = str(tmp_path / 'bad_samples.txt')
+    ds.bad_samples.spool_file = str(tmp_path / 'bad_samples.txt')
     assert ds.bad_samples.totals() == (0, 0)
     ids = _ids(ds, num_workers=2)
     assert len(ids) == 10
     # 10 items; 2 -> 3 (bad) -> 5, 3 -> 4, 7 -> 8: 3 + 1 extra failures
     assert ds.bad_samples.totals() == (14, 4)
-    logged = read_bad_paths(ds.bad_samples.log_file)
+    logged = read_bad_paths(ds.bad_samples.spool_file)
     assert sorted(logged) == sorted(bad_paths)
     assert all('Cannot open video' in r for r in logged.values())
 
@@ -66,11 +66,11 @@ def test_substitution_is_deterministic_for_any_worker_count(video_list):
 def test_each_path_logged_once_per_process(video_list, tmp_path):
     ann, bad_paths = video_list
     ds = _dataset(ann)
-    ds.bad_samples.log_file = str(tmp_path / 'bad.txt')
+    ds.bad_samples.spool_file = str(tmp_path / 'bad.txt')
     for _ in range(3):
         ds[7]
     assert ds.num_failures == 3 and ds.bad_samples.totals() == (6, 3)
-    lines = open(ds.bad_samples.log_file).read().splitlines()
+    lines = open(ds.bad_samples.spool_file).read().splitlines()
     assert len(lines) == 1 and lines[0].startswith(bad_paths[2] + '\t')
 
 

@@ -5,10 +5,11 @@ The datasets substitute unreadable videos inside the DataLoader workers and
 count them in a :class:`~.bad_samples.BadSampleCounter` shared with the main
 process (see that module for the design). This hook, in the main process:
 
-* ``before_train``: points every counter of the training dataset (also
-  inside ``ConcatDataset``/``RepeatDataset`` wrappers) at
-  ``<work_dir>/bad_samples.txt``, before the workers start, so each worker
-  appends the first failure of each path there (``path<TAB>reason``);
+* ``before_train``: finds the counter of the training dataset (also
+  inside ``ConcatDataset``/``RepeatDataset`` wrappers);
+* at every check: appends the paths that failed since the last check (read
+  from the counter's spool file, de-duplicated) to
+  ``<work_dir>/bad_samples.txt`` as ``path<TAB>reason``;
 * at every epoch end (and, for iteration-based loops, every ``interval``
   iterations): logs ``N bad samples this epoch (...)`` when N > 0, and
   raises :class:`~.bad_samples.TooManyBadSamplesError` with a summary when
@@ -30,7 +31,8 @@ from mmengine.logging import print_log
 from mmengine.runner import EpochBasedTrainLoop
 
 from dfertools.registry import HOOKS
-from .bad_samples import BadSampleCounter, TooManyBadSamplesError
+from .bad_samples import (BadSampleCounter, TooManyBadSamplesError,
+                          read_bad_paths)
 
 
 def find_counters(dataset) -> List[BadSampleCounter]:
@@ -65,15 +67,27 @@ class BadSampleHook(Hook):
         self.file_name = file_name
         self.interval = interval
         self.counters: List[BadSampleCounter] = []
+        self.report_file = None
+        self._reported = set()
         self._last: List[Tuple[int, int]] = []
 
     def before_train(self, runner) -> None:
         self.counters = find_counters(runner.train_dataloader.dataset)
-        log_file = osp.join(runner.work_dir, self.file_name)
+        self.report_file = osp.join(runner.work_dir, self.file_name)
+        self._reported = set(read_bad_paths(self.report_file))  # resume
         for counter in self.counters:
-            if counter.log_file is None:
-                counter.log_file = log_file
+            counter.report_file = self.report_file
         self._last = [c.totals() for c in self.counters]
+
+    def _copy_new_paths(self, counter: BadSampleCounter) -> None:
+        new = [(path, reason) for path, reason in
+               read_bad_paths(counter.spool_file).items()
+               if path not in self._reported]
+        if new:
+            with open(self.report_file, 'a', encoding='utf-8') as f:
+                for path, reason in new:
+                    f.write(f'{path}\t{reason}\n')
+                    self._reported.add(path)
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None) -> None:
@@ -97,10 +111,10 @@ class BadSampleHook(Hook):
             all_reduce(delta, op='sum')
             attempts, failures = (int(v) for v in delta.tolist())
             if failures:
-                where = (f'paths in {counter.log_file}' if counter.log_file
-                         else 'paths in the log above')
+                self._copy_new_paths(counter)
                 print_log(f'{failures} bad samples {scope} (of {attempts} '
-                          f'loads; substituted; {where}).',
+                          f'loads; substituted; paths in '
+                          f'{self.report_file}).',
                           logger='current', level=logging.WARNING)
             if counter.too_many(attempts, failures):
                 raise TooManyBadSamplesError(

@@ -16,12 +16,18 @@ file for the paths.**
   memory. Each process writes only its own row (``worker id + 1``; row 0 is
   the main process), so no lock is needed and a sample costs one in-place
   add. The main process sums the rows whenever it wants (epoch end).
-* Paths go to ``log_file`` (``<work_dir>/bad_samples.txt`` once
-  :class:`~dfertools.datasets.bad_sample_hook.BadSampleHook` set it), one
-  ``path<TAB>reason`` line the *first* time a process meets that path
-  (small appends with ``O_APPEND``, so lines of concurrent workers never
-  interleave on a local file system). The same path may appear once per
-  worker; readers de-duplicate (:func:`read_bad_paths`).
+* Paths go to an append-only *spool file* whose name is fixed in
+  ``__init__`` (``$TMPDIR/dfertools_bad_samples_<pid>_<random>.txt``,
+  created only when a load fails): one ``path<TAB>reason`` line the *first*
+  time a process meets that path (small ``O_APPEND`` writes, so lines of
+  concurrent workers never interleave on a local file system). The name is
+  known before any worker starts — mmengine's iteration-based loop starts
+  the workers, and their prefetching, before the first hook runs, so a path
+  handed over by a hook would come too late. The same path may appear once
+  per worker; readers de-duplicate (:func:`read_bad_paths`).
+  :class:`~dfertools.datasets.bad_sample_hook.BadSampleHook` copies the new
+  paths into ``<work_dir>/bad_samples.txt`` (``report_file``) at every
+  check. The spool file is left in place for post-mortems.
 
 The counter also enforces ``max_bad_fraction`` (failed loads / attempted
 loads). Inside the workers the check runs as soon as ``min_samples`` loads
@@ -33,6 +39,8 @@ epoch's own figures.
 plain ``pickle`` outside worker start-up makes an unshared copy.
 """
 import os
+import tempfile
+import uuid
 from typing import Dict, List, Optional, Tuple
 
 import torch
@@ -52,12 +60,13 @@ def _worker_row() -> int:
     return 0 if info is None else 1 + info.id % (MAX_PROCESSES - 1)
 
 
-def read_bad_paths(log_file: str) -> Dict[str, str]:
-    """``{path: first reason}`` of a ``bad_samples.txt`` (de-duplicated)."""
+def read_bad_paths(list_file: Optional[str]) -> Dict[str, str]:
+    """``{path: first reason}`` of a bad-path list (spool file,
+    ``bad_samples.txt`` or the output of check_dataset), de-duplicated."""
     found: Dict[str, str] = {}
-    if not log_file or not os.path.isfile(log_file):
+    if not list_file or not os.path.isfile(list_file):
         return found
-    with open(log_file, encoding='utf-8', errors='replace') as f:
+    with open(list_file, encoding='utf-8', errors='replace') as f:
         for line in f:
             path, _, reason = line.rstrip('\n').partition('\t')
             if path:
@@ -73,19 +82,22 @@ class BadSampleCounter:
             attempts failed (default 1%). ``1.0`` disables the check.
         min_samples: attempts (over all workers) before the in-worker check
             may abort, so a few early failures do not stop a run.
-        log_file: where the first failure of each path is appended
-            (``None``: paths are only logged).
+        spool_file: where workers append the first failure of each path
+            (default: a new name in the temp folder).
     """
 
     def __init__(self, max_bad_fraction: float = 0.01,
                  min_samples: int = 500,
-                 log_file: Optional[str] = None) -> None:
+                 spool_file: Optional[str] = None) -> None:
         if not 0.0 <= max_bad_fraction <= 1.0:
             raise ValueError(
                 f'max_bad_fraction must be in [0, 1], got {max_bad_fraction}')
         self.max_bad_fraction = float(max_bad_fraction)
         self.min_samples = int(min_samples)
-        self.log_file = log_file
+        self.spool_file = spool_file or os.path.join(
+            tempfile.gettempdir(), f'dfertools_bad_samples_{os.getpid()}_'
+            f'{uuid.uuid4().hex[:8]}.txt')
+        self.report_file: Optional[str] = None   # set by BadSampleHook
         self._counts = torch.zeros(MAX_PROCESSES, 2,
                                    dtype=torch.int64).share_memory_()
         self._seen_paths = set()   # per process
@@ -109,14 +121,13 @@ class BadSampleCounter:
         if path in self._seen_paths:
             return False
         self._seen_paths.add(path)
-        if self.log_file:
-            line = f'{path}\t{" ".join(str(reason).split())}\n'
-            fd = os.open(self.log_file,
-                         os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                os.write(fd, line.encode('utf-8', errors='replace'))
-            finally:
-                os.close(fd)
+        line = f'{path}\t{" ".join(str(reason).split())}\n'
+        fd = os.open(self.spool_file,
+                     os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line.encode('utf-8', errors='replace'))
+        finally:
+            os.close(fd)
         return True
 
     # --- read anywhere ----------------------------------------------------
@@ -129,13 +140,14 @@ class BadSampleCounter:
         return attempts > 0 and failures / attempts > self.max_bad_fraction
 
     def summary(self, attempts: int, failures: int, scope: str) -> str:
-        paths = list(read_bad_paths(self.log_file)) if self.log_file else []
+        paths = self.bad_paths()
         listed = ''
         if paths:
             shown = ', '.join(paths[:5])
             more = f' and {len(paths) - 5} more' if len(paths) > 5 else ''
             listed = (f' Bad files ({len(paths)}, all listed in '
-                      f'{self.log_file}): {shown}{more}.')
+                      f'{self.report_file or self.spool_file}): '
+                      f'{shown}{more}.')
         return (f'{failures} of {attempts} sample loads failed {scope} '
                 f'({failures / max(attempts, 1):.2%} > max_bad_fraction='
                 f'{self.max_bad_fraction:.2%}).{listed} Fix or remove the '
@@ -152,4 +164,5 @@ class BadSampleCounter:
                 self.summary(attempts, failures, 'so far in this run'))
 
     def bad_paths(self) -> List[str]:
-        return list(read_bad_paths(self.log_file))
+        """Every path that failed so far, in any process (de-duplicated)."""
+        return list(read_bad_paths(self.spool_file))
