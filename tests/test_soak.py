@@ -109,6 +109,9 @@ def run_soak(work_dir, iters, workers, num_videos, batch_size=4):
     start = time.time()
     runner.train()
     seconds = time.time() - start
+    # stop the workers now: left to garbage collection, a Runner's
+    # DataLoader workers take 5 s each to be joined (seen with torch 2.13)
+    runner.train_loop.dataloader_iterator._iterator._shutdown_workers()
     reported = read_bad_paths(os.path.join(work_dir, 'bad_samples.txt'))
     log_text = ''.join(open(p).read() for p in glob.glob(
         os.path.join(runner.log_dir, '*.log')))
@@ -156,4 +159,7 @@ def test_soak_long(tmp_path):
                                 round(result['rss'][-1]['main'])],
                    rss_workers_mb=[round(sum(first['workers'])),
                                    round(sum(result['rss'][-1]['workers']))])
+    summary['rss_main_series_mb'] = [round(s['main']) for s in result['rss']]
+    summary['rss_workers_series_mb'] = [round(sum(s['workers']))
+                                        for s in result['rss']]
     print('SOAK', json.dumps(summary))
