@@ -41,8 +41,12 @@ resume = False
 # Unreadable training videos are substituted in the workers; BadSampleHook
 # reports them per epoch, lists them in <work_dir>/bad_samples.txt and stops
 # the run above the dataset's max_bad_fraction (default 1%). DESIGN §9.
-# custom_imports registers it (HOOKS only imports dfertools.engine); a config
-# that sets its own custom_imports or custom_hooks must keep these entries.
+# The hook is defined in dfertools.datasets, which the HOOKS registry (it
+# imports dfertools.engine) does not load by itself: load it here, so that
+# every config inheriting this file can build it whatever its
+# custom_imports; custom_imports covers the config copy dumped into the
+# work dir. A config that sets its own custom_hooks must keep it.
+importlib.import_module('dfertools.datasets')
 custom_imports = dict(imports=['dfertools.datasets'],
                       allow_failed_imports=False)
 custom_hooks = [dict(type='BadSampleHook')]
