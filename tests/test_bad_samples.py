@@ -169,3 +169,25 @@ def test_default_runtime_enables_the_hook(tmp_path):
     again = Config.fromfile(str(dumped), import_custom_modules=False)
     assert 'dfertools.datasets' in again.custom_imports['imports']
     MMLogger.get_current_instance().setLevel(logging.WARNING)
+
+
+def test_spool_is_handed_to_the_report_and_removed(tmp_path):
+    """Paths not yet copied by the hook (e.g. after an abort) reach
+    bad_samples.txt when the counter goes away; the spool is removed."""
+    import gc
+
+    from dfertools.datasets.bad_samples import BadSampleCounter
+    counter = BadSampleCounter()
+    spool = counter.spool_file
+    report = tmp_path / 'bad_samples.txt'
+    report.write_text('a.mp4\told reason\n')
+    counter.report_file = str(report)
+    assert counter.record_failure('a.mp4', 'boom')
+    assert counter.record_failure('b.mp4', 'bang')
+    assert not counter.record_failure('b.mp4', 'bang')
+    assert os.path.isfile(spool)
+    del counter
+    gc.collect()
+    assert not os.path.exists(spool)
+    assert read_bad_paths(str(report)) == {'a.mp4': 'old reason',
+                                           'b.mp4': 'bang'}

@@ -32,7 +32,7 @@ from mmengine.runner import EpochBasedTrainLoop
 
 from dfertools.registry import HOOKS
 from .bad_samples import (BadSampleCounter, TooManyBadSamplesError,
-                          read_bad_paths)
+                          append_new_paths, read_bad_paths)
 
 
 def find_counters(dataset) -> List[BadSampleCounter]:
@@ -79,16 +79,6 @@ class BadSampleHook(Hook):
             counter.report_file = self.report_file
         self._last = [c.totals() for c in self.counters]
 
-    def _copy_new_paths(self, counter: BadSampleCounter) -> None:
-        new = [(path, reason) for path, reason in
-               read_bad_paths(counter.spool_file).items()
-               if path not in self._reported]
-        if new:
-            with open(self.report_file, 'a', encoding='utf-8') as f:
-                for path, reason in new:
-                    f.write(f'{path}\t{reason}\n')
-                    self._reported.add(path)
-
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None) -> None:
         if not isinstance(runner.train_loop, EpochBasedTrainLoop) and \
@@ -111,7 +101,8 @@ class BadSampleHook(Hook):
             all_reduce(delta, op='sum')
             attempts, failures = (int(v) for v in delta.tolist())
             if failures:
-                self._copy_new_paths(counter)
+                append_new_paths(counter.spool_file, self.report_file,
+                                 self._reported)
                 print_log(f'{failures} bad samples {scope} (of {attempts} '
                           f'loads; substituted; paths in '
                           f'{self.report_file}).',

@@ -27,7 +27,9 @@ file for the paths.**
   per worker; readers de-duplicate (:func:`read_bad_paths`).
   :class:`~dfertools.datasets.bad_sample_hook.BadSampleHook` copies the new
   paths into ``<work_dir>/bad_samples.txt`` (``report_file``) at every
-  check. The spool file is left in place for post-mortems.
+  check. When the counter is collected or the main process exits (also
+  after an abort), the paths not yet copied are copied to ``report_file``
+  (if set) and the spool file is removed.
 
 The counter also enforces ``max_bad_fraction`` (failed loads / attempted
 loads). Inside the workers the check runs as soon as ``min_samples`` loads
@@ -41,7 +43,8 @@ plain ``pickle`` outside worker start-up makes an unshared copy.
 import os
 import tempfile
 import uuid
-from typing import Dict, List, Optional, Tuple
+import weakref
+from typing import Dict, List, Optional, Set, Tuple
 
 import torch
 
@@ -58,6 +61,34 @@ class TooManyBadSamplesError(RuntimeError):
 def _worker_row() -> int:
     info = torch.utils.data.get_worker_info()
     return 0 if info is None else 1 + info.id % (MAX_PROCESSES - 1)
+
+
+def append_new_paths(src: str, dst: str,
+                     known: Optional[Set[str]] = None) -> Set[str]:
+    """Append to ``dst`` the entries of ``src`` whose path ``dst`` lacks
+    (``known``: the paths already in ``dst``, if the caller tracks them);
+    return the paths now in ``dst``."""
+    known = set(read_bad_paths(dst)) if known is None else known
+    new = [(path, reason) for path, reason in read_bad_paths(src).items()
+           if path not in known]
+    if new:
+        with open(dst, 'a', encoding='utf-8') as f:
+            for path, reason in new:
+                f.write(f'{path}\t{reason}\n')
+                known.add(path)
+    return known
+
+
+def _finish_spool(spool_file: str, creator_pid: int, report: list) -> None:
+    """Finalizer (creating process only): hand the spool to the report."""
+    if os.getpid() != creator_pid or not os.path.isfile(spool_file):
+        return
+    try:
+        if report[0]:
+            append_new_paths(spool_file, report[0])
+        os.remove(spool_file)
+    except OSError:
+        pass
 
 
 def read_bad_paths(list_file: Optional[str]) -> Dict[str, str]:
@@ -97,10 +128,21 @@ class BadSampleCounter:
         self.spool_file = spool_file or os.path.join(
             tempfile.gettempdir(), f'dfertools_bad_samples_{os.getpid()}_'
             f'{uuid.uuid4().hex[:8]}.txt')
-        self.report_file: Optional[str] = None   # set by BadSampleHook
+        self._report = [None]   # report_file, shared with the finalizer
+        weakref.finalize(self, _finish_spool, self.spool_file, os.getpid(),
+                         self._report)
         self._counts = torch.zeros(MAX_PROCESSES, 2,
                                    dtype=torch.int64).share_memory_()
         self._seen_paths = set()   # per process
+
+    @property
+    def report_file(self) -> Optional[str]:
+        """``<work_dir>/bad_samples.txt`` once BadSampleHook set it."""
+        return self._report[0]
+
+    @report_file.setter
+    def report_file(self, path: Optional[str]) -> None:
+        self._report[0] = path
 
     def __deepcopy__(self, memo) -> 'BadSampleCounter':
         return self
@@ -145,9 +187,10 @@ class BadSampleCounter:
         if paths:
             shown = ', '.join(paths[:5])
             more = f' and {len(paths) - 5} more' if len(paths) > 5 else ''
-            listed = (f' Bad files ({len(paths)}, all listed in '
-                      f'{self.report_file or self.spool_file}): '
-                      f'{shown}{more}.')
+            where = (f'all listed in {self.report_file}' if
+                     self.report_file else 'with BadSampleHook on, all are '
+                     'listed in <work_dir>/bad_samples.txt')
+            listed = f' Bad files ({where}): {shown}{more}.'
         return (f'{failures} of {attempts} sample loads failed {scope} '
                 f'({failures / max(attempts, 1):.2%} > max_bad_fraction='
                 f'{self.max_bad_fraction:.2%}).{listed} Fix or remove the '
