@@ -16,13 +16,13 @@ The tools build this runner unless a config names its own ``runner_type``.
   final name, so a kill while saving never leaves a truncated
   ``epoch_N.pth`` that ``last_checkpoint`` points to.
 """
-import os
 import os.path as osp
 
 from mmengine.dist import master_only
 from mmengine.runner import Runner
 
 from dfertools.registry import RUNNERS
+from dfertools.utils.atomic_file import atomic_path
 
 
 @RUNNERS.register_module()
@@ -45,11 +45,6 @@ class DFERRunner(Runner):
     def save_checkpoint(self, out_dir, filename, *args, **kwargs):
         if '://' in str(out_dir):  # remote backends write in one request
             return super().save_checkpoint(out_dir, filename, *args, **kwargs)
-        tmp_name = f'.{filename}.{os.getpid()}.tmp'
-        tmp_path = osp.join(out_dir, tmp_name)
-        try:
-            super().save_checkpoint(out_dir, tmp_name, *args, **kwargs)
-            os.replace(tmp_path, osp.join(out_dir, filename))
-        finally:
-            if osp.exists(tmp_path):
-                os.remove(tmp_path)
+        with atomic_path(osp.join(out_dir, filename)) as tmp:
+            return super().save_checkpoint(out_dir, osp.basename(tmp), *args,
+                                           **kwargs)
