@@ -115,3 +115,56 @@ def test_sam_ascent_never_sees_a_nan_gradient():
     guard.tripped = False
     ow.step_with_closure(lambda: (w ** 2).sum())  # a good step still works
     assert not guard.tripped and not torch.equal(w.detach(), before)
+
+
+def _ddp_worker(rank, init_file, result_file, kind):
+    import torch.distributed as dist
+    torch.set_num_threads(1)
+    dist.init_process_group('gloo', init_method=f'file://{init_file}',
+                            rank=rank, world_size=2)
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import DefaultScope
+
+    from dfertools.engine.finite_loss_hook import _UpdateGuard
+    from dfertools.models.algorithms.hdf_ddp import \
+        HDFDistributedDataParallel
+    from dfertools.registry import MODELS
+    from mmengine.dataset import pseudo_collate
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('dfertools'):
+        model = MODELS.build(_model())
+        model.init_weights()
+        ow = build_optim_wrapper(model, dict(
+            type=kind, optimizer=dict(type='AdamW', lr=1e-3)))
+    ddp = HDFDistributedDataParallel(module=model)
+    guard = _UpdateGuard(ow)
+    guard.install()
+    trips, params = [], []
+    for step in range(3):
+        ids = [4 * step + 2 * rank, 4 * step + 2 * rank + 1]
+        poison = ['v7'] if step == 1 else []  # rank 1's batch: v6, v7
+        data = ClipDataset(n=12, poison=poison)
+        ddp.train_step(pseudo_collate([data[i] for i in ids]), ow)
+        trips.append(guard.tripped)
+        guard.tripped = False
+        params.append([p.detach().clone() for p in model.parameters()])
+    torch.save(dict(trips=trips, params=params), f'{result_file}.{rank}')
+    dist.destroy_process_group()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('kind', ['OptimWrapper', 'SAMOptimWrapper'])
+def test_nan_on_one_rank_skips_the_step_on_both(tmp_path, kind):
+    """HDF's own DDP step (and SAM's two passes) with a NaN on rank 1 only:
+    both ranks skip that step together (no hang), weights stay equal."""
+    import torch.multiprocessing as mp
+    mp.spawn(_ddp_worker, args=(str(tmp_path / 'pg'), str(tmp_path / 'r'),
+                                kind), nprocs=2)
+    r = [torch.load(tmp_path / f'r.{i}', weights_only=True) for i in (0, 1)]
+    assert r[0]['trips'] == r[1]['trips'] == [False, True, False]
+    for s0, s1 in zip(r[0]['params'], r[1]['params']):
+        assert all(torch.equal(a, b) and torch.isfinite(a).all()
+                   for a, b in zip(s0, s1))
+    p = r[0]['params']
+    assert all(torch.equal(a, b) for a, b in zip(p[0], p[1]))  # skipped
+    assert not all(torch.equal(a, b) for a, b in zip(p[1], p[2]))
