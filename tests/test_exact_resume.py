@@ -1,7 +1,8 @@
 """Resume is exact: on CPU with a fixed seed, a 3-epoch run interrupted
 after the epoch-1 checkpoint and resumed ends with the same weights and
 metrics as the uninterrupted run — with random augmentation (python
-``random``, numpy and torch, in the main process) and dropout in the model,
+``random``, numpy and torch; in the main process or in two non-persistent
+DataLoader workers) and dropout in the model,
 and validation (which draws from torch's generator) after every epoch."""
 import random
 
@@ -57,8 +58,8 @@ class InterruptAfterEpoch(Hook):
             raise Interrupt
 
 
-def _cfg(work_dir, rng_hook=True, custom_hooks=(), **kw):
-    loader = dict(batch_size=2, num_workers=0,
+def _cfg(work_dir, rng_hook=True, custom_hooks=(), workers=0, **kw):
+    loader = dict(batch_size=2, num_workers=workers,
                   sampler=dict(type='DefaultSampler', shuffle=True),
                   collate_fn=dict(type='pseudo_collate'))
     hooks = dict(checkpoint=dict(type='AtomicCheckpointHook', interval=1),
@@ -78,14 +79,14 @@ def _cfg(work_dir, rng_hook=True, custom_hooks=(), **kw):
         log_level='WARNING', **kw)
 
 
-def _interrupted_then_resumed(work_dir, rng_hook):
-    runner = Runner(**_cfg(work_dir, rng_hook,
+def _interrupted_then_resumed(work_dir, rng_hook, workers):
+    runner = Runner(**_cfg(work_dir, rng_hook, workers=workers,
                            custom_hooks=[InterruptAfterEpoch(1)],
-                           experiment_name=f'cut_{rng_hook}'))
+                           experiment_name=f'cut_{rng_hook}_{workers}'))
     with pytest.raises(Interrupt):
         runner.train()
-    runner = Runner(**_cfg(work_dir, rng_hook, resume=True,
-                           experiment_name=f'resumed_{rng_hook}'))
+    runner = Runner(**_cfg(work_dir, rng_hook, resume=True, workers=workers,
+                           experiment_name=f'resumed_{rng_hook}_{workers}'))
     runner.train()
     return runner
 
@@ -109,13 +110,16 @@ def test_rng_state_round_trip_survives_weights_only(tmp_path):
     assert np.array_equal(expected[1], got[1]) and expected[2] == got[2]
 
 
-@pytest.mark.parametrize('rng_hook', [True, False])
-def test_resumed_run_ends_like_the_uninterrupted_one(tmp_path, rng_hook):
-    straight = Runner(**_cfg(tmp_path / 'a', rng_hook,
-                             experiment_name=f'straight_{rng_hook}'))
+@pytest.mark.parametrize('rng_hook,workers', [
+    (True, 0), (False, 0),
+    (True, 2)])  # augmentation in (non-persistent) worker processes
+def test_resumed_run_ends_like_the_uninterrupted_one(tmp_path, rng_hook,
+                                                     workers):
+    straight = Runner(**_cfg(tmp_path / 'a', rng_hook, workers=workers,
+                             experiment_name=f'straight_{rng_hook}_{workers}'))
     straight.train()
     w_a, m_a = _final(straight)
-    resumed = _interrupted_then_resumed(tmp_path / 'b', rng_hook)
+    resumed = _interrupted_then_resumed(tmp_path / 'b', rng_hook, workers)
     assert resumed.epoch == 3
     w_b, m_b = _final(resumed)
     same = all(torch.equal(w_a[k], w_b[k]) for k in w_a)
