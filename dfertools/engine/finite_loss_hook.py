@@ -35,9 +35,10 @@ AMP: the grad scaler's overflow steps (finite loss, inf gradients) are *not*
 flagged — only the loss is checked, and the scaler skips those steps and
 lowers its scale as usual.
 
-Cost: one device->host sync of a boolean per step (plus, under DDP, one
-all-reduce of a single int so every rank takes the same decision and no rank
-hangs in the backward all-reduce). MMEngine already syncs every loss value
+Cost: one device->host sync of a boolean per backward (two per SAM step;
+plus, under DDP, one all-reduce of a single int so every rank takes the same
+decision and no rank hangs in the backward all-reduce), and a device copy of
+the model's buffers per iteration (BatchNorm statistics: kilobytes). MMEngine already syncs every loss value
 each iteration for logging (``RuntimeInfoHook`` calls ``.item()``), so the
 extra cost is only that the CPU waits for the forward before queueing the
 backward; on a GPU this is a gap of the order of the kernel launch latency.
