@@ -38,7 +38,8 @@ lowers its scale as usual.
 Cost: one device->host sync of a boolean per backward (two per SAM step;
 plus, under DDP, one all-reduce of a single int so every rank takes the same
 decision and no rank hangs in the backward all-reduce), and a device copy of
-the model's buffers per iteration (BatchNorm statistics: kilobytes). MMEngine already syncs every loss value
+the model's buffers per iteration (BatchNorm statistics, position tables:
+small next to the weights; ``restore_buffers=False`` skips it). MMEngine already syncs every loss value
 each iteration for logging (``RuntimeInfoHook`` calls ``.item()``), so the
 extra cost is only that the CPU waits for the forward before queueing the
 backward; on a GPU this is a gap of the order of the kernel launch latency.
