@@ -39,7 +39,7 @@ def test_failed_save_leaves_previous_checkpoint_intact(tmp_path,
         _save(runner, tmp_path)
     after = safe_load(tmp_path / 'epoch_1.pth')['state_dict']
     assert all(torch.equal(before[k], after[k]) for k in before)
-    assert not [p for p in tmp_path.iterdir() if p.name.endswith('.tmp')]
+    assert not [p for p in tmp_path.iterdir() if '.tmp' in p.name]
 
     monkeypatch.setattr(runner_mod, 'save_checkpoint', real_save)
     _save(runner, tmp_path)

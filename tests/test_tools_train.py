@@ -34,6 +34,14 @@ def _copy(work, tmp_path):
     return dst
 
 
+def _test_metrics(checkpoint, work_dir):
+    out = _ok(run_tool('test.py', TOY_CONFIG, str(checkpoint),
+                       '--work-dir', str(work_dir)))
+    import re
+    return [re.findall(r'(acc/\w+): ([\d.]+)', ln) for ln in out.splitlines()
+            if 'Epoch(test)' in ln and 'acc/' in ln]
+
+
 def _meta(path):
     from dfertools.utils.checkpoint import safe_load
     return safe_load(str(path))['meta']
@@ -146,9 +154,13 @@ def test_killed_run_resumes_where_its_last_checkpoint_left_off(tmp_path):
 
     from tests.fixtures.cli import ROOT, tool_env
     work = tmp_path / 'work'
+    # dropout and drop-path draw from torch's generator: without the RNG
+    # states in the checkpoint the resumed run would end elsewhere
+    random_model = ['model.backbone.drop_path_rate=0.3',
+                    'model.cls_head.dropout_ratio=0.5']
     args = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), TOY_CONFIG,
             '--work-dir', str(work), '--cfg-options', 'train_cfg.max_epochs=3',
-            'train_dataloader.dataset.delay=0.1']
+            'train_dataloader.dataset.delay=0.1', *random_model]
     proc = subprocess.Popen(args, cwd=ROOT, env=tool_env(),
                             stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
@@ -165,8 +177,23 @@ def test_killed_run_resumes_where_its_last_checkpoint_left_off(tmp_path):
     epoch = _meta(last)['epoch']
     assert epoch < 3, 'killed too late to test resuming'
     out = _ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
-                       '--resume', '--cfg-options', 'train_cfg.max_epochs=3'))
+                       '--resume', '--cfg-options', 'train_cfg.max_epochs=3',
+                       *random_model))
     assert f'resumed epoch: {epoch}, iter: {4 * epoch}' in out
     assert f'Epoch(train) [{epoch + 1}][1/4]' in out
     meta = _meta(work / 'epoch_3.pth')
     assert (meta['epoch'], meta['iter']) == (3, 12)
+    # same seed, no interruption: the same weights and test metrics
+    straight = tmp_path / 'straight'
+    _ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(straight),
+                 '--cfg-options', 'train_cfg.max_epochs=3', *random_model))
+    from dfertools.utils.checkpoint import safe_load
+    import torch
+    a = safe_load(str(straight / 'epoch_3.pth'))['state_dict']
+    b = safe_load(str(work / 'epoch_3.pth'))['state_dict']
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a), [
+        k for k in a if not torch.equal(a[k], b[k])]
+    metrics = [_test_metrics(d / 'epoch_3.pth', tmp_path / n)
+               for d, n in ((straight, 'ta'), (work, 'tb'))]
+    assert metrics[0] == metrics[1] and metrics[0]

@@ -16,6 +16,8 @@ default_hooks = dict(
         save_last=True),
     # a NaN/Inf loss stops the run with the iteration and sample ids
     non_finite_loss=dict(type='NonFiniteLossHook', max_skips=0),
+    # RNG states in checkpoints, restored on --resume: resume is exact
+    rng_state=dict(type='RNGStateHook'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'),
 )

@@ -6,3 +6,4 @@ from .runner import DFERRunner  # noqa: F401
 from .layer_decay_constructor import \
     LayerDecayOptimWrapperConstructor  # noqa: F401
 from .sam_optim_wrapper import SAMOptimWrapper  # noqa: F401
+from .rng_state_hook import RNGStateHook  # noqa: F401

@@ -12,7 +12,8 @@ and the mechanics of writing, on the main process:
 1. the checkpoint is written to a hidden temporary file in the *same*
    directory (``.epoch_N.pth.tmp-<pid>``), flushed to disk (``fsync``), then
    renamed over the final name with ``os.replace`` — atomic on POSIX and
-   Windows within one file system;
+   Windows within one file system (:mod:`dfertools.utils.atomic_file`, shared
+   with ``DFERRunner`` and ``atomic_save``);
 2. only then are checkpoints beyond ``max_keep_ckpts`` deleted;
 3. ``last_checkpoint`` is updated last, itself through temp file + replace.
 
@@ -40,40 +41,8 @@ from mmengine.hooks import CheckpointHook
 from mmengine.logging import print_log
 
 from dfertools.registry import HOOKS
-
-TMP_MARK = '.tmp-'
-
-
-def _fsync_file(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: str) -> None:
-    if os.name != 'posix':  # directories cannot be opened on Windows
-        return
-    _fsync_file(path)
-
-
-def atomic_write_text(path: str, text: str) -> None:
-    """Replace ``path`` by ``text`` so that readers see old or new, never
-    a truncated file."""
-    dirname = osp.dirname(osp.abspath(path))
-    tmp = osp.join(dirname, f'.{osp.basename(path)}{TMP_MARK}{os.getpid()}')
-    try:
-        with open(tmp, 'w') as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(dirname)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
-
+from dfertools.utils.atomic_file import (TMP_GLOB, atomic_path,  # noqa: F401
+                                         atomic_write_text)
 
 @HOOKS.register_module()
 class AtomicCheckpointHook(CheckpointHook):
@@ -90,7 +59,7 @@ class AtomicCheckpointHook(CheckpointHook):
                       logger='current', level=logging.WARNING)
             return
         if is_main_process():
-            for stale in glob.glob(osp.join(self.out_dir, '.*.tmp*')):
+            for stale in glob.glob(osp.join(self.out_dir, TMP_GLOB)):
                 os.remove(stale)
                 print_log(f'removed {stale}, left by an interrupted save',
                           logger='current')
@@ -104,18 +73,9 @@ class AtomicCheckpointHook(CheckpointHook):
         original = runner.save_checkpoint
 
         def save(out_dir, filename, *args, **kwargs):
-            final = osp.join(out_dir, filename)
-            tmp_name = f'.{filename}{TMP_MARK}{os.getpid()}'
-            tmp = osp.join(out_dir, tmp_name)
-            try:
-                original(out_dir, tmp_name, *args, **kwargs)
-                if is_main_process():  # save_checkpoint is master-only
-                    _fsync_file(tmp)
-                    os.replace(tmp, final)
-                    _fsync_dir(out_dir)
-            finally:
-                if osp.exists(tmp):
-                    os.remove(tmp)
+            # save_checkpoint is master-only: other ranks write nothing
+            with atomic_path(osp.join(out_dir, filename)) as tmp:
+                original(out_dir, osp.basename(tmp), *args, **kwargs)
 
         runner.save_checkpoint = save
         try:

@@ -4,19 +4,26 @@
 Where the check sits. In MMEngine the whole step happens inside
 ``model.train_step``: forward, ``parse_losses``, then
 ``optim_wrapper.update_params(loss)`` = scale, backward, ``step()``,
-``zero_grad()``. A hook only runs afterwards (``after_train_iter``), when a
-NaN update would already have been applied (and AdamW's moments poisoned). So
-the hook installs, in ``before_train``, a guard around ``update_params`` of
-every optimizer wrapper of the runner (any OptimWrapper subclass: plain, AMP,
-the grad-norm scaler, SAM):
+``zero_grad()``. Some models drive the wrapper themselves (HDFRecognizer
+calls ``backward`` and ``step``; with :class:`SAMOptimWrapper` it calls
+``step_with_closure``, two backwards and one step). A hook only runs
+afterwards (``after_train_iter``), when a NaN update would already have been
+applied (and AdamW's moments poisoned). So the hook installs, in
+``before_train``, a guard on ``backward`` and ``step`` of every optimizer
+wrapper of the runner (any OptimWrapper subclass: plain, AMP, SAM), the two
+methods every update path goes through:
 
-* the guard checks the *unscaled* total loss before anything else;
-* if it is finite, the original ``update_params`` runs unchanged;
-* if not, the guard runs the backward anyway (so DDP's reducer and the
-  gradient-accumulation counter stay consistent across ranks) and then
-  ``zero_grad()`` instead of ``step()``: the parameters, the optimizer state
-  and the AMP loss scale are left untouched. With gradient accumulation the
-  gradients accumulated so far in the window are dropped with it.
+* ``backward(loss)`` checks the loss it is given (unscaled by AMP) before
+  anything else, then runs the backward anyway (so DDP's reducer and the
+  gradient-accumulation counter stay consistent across ranks); if the loss
+  was not finite it drops the gradients at once, so neither SAM's ascent
+  nor HDF's gradient-norm measurement sees a NaN gradient;
+* ``step()`` after such a backward does ``zero_grad()`` instead: the
+  parameters, the optimizer state and the AMP loss scale are left
+  untouched. With gradient accumulation the whole window is dropped.
+* Buffers changed by the bad forward (BatchNorm running statistics, the
+  DSM scaler's ``g``) are restored from a copy taken in
+  ``before_train_iter`` (``restore_buffers=True``; buffers are small).
 
 The hook then, in ``after_train_iter`` (where it sees the batch and the loss
 parts), raises :class:`NonFiniteLossError` naming the iteration, epoch, the
@@ -28,9 +35,11 @@ AMP: the grad scaler's overflow steps (finite loss, inf gradients) are *not*
 flagged — only the loss is checked, and the scaler skips those steps and
 lowers its scale as usual.
 
-Cost: one device->host sync of a boolean per step (plus, under DDP, one
-all-reduce of a single int so every rank takes the same decision and no rank
-hangs in the backward all-reduce). MMEngine already syncs every loss value
+Cost: one device->host sync of a boolean per backward (two per SAM step;
+plus, under DDP, one all-reduce of a single int so every rank takes the same
+decision and no rank hangs in the backward all-reduce), and a device copy of
+the model's buffers per iteration (BatchNorm statistics, position tables:
+small next to the weights; ``restore_buffers=False`` skips it). MMEngine already syncs every loss value
 each iteration for logging (``RuntimeInfoHook`` calls ``.item()``), so the
 extra cost is only that the CPU waits for the forward before queueing the
 backward; on a GPU this is a gap of the order of the kernel launch latency.
@@ -57,12 +66,20 @@ class NonFiniteLossError(RuntimeError):
 
 
 class _UpdateGuard:
-    """Replaces ``update_params`` of one OptimWrapper instance."""
+    """Guards ``backward`` and ``step`` of one OptimWrapper instance.
+
+    Every path that updates the weights goes through these two methods:
+    ``update_params`` (plain, AMP, accumulation), models that drive the
+    wrapper themselves (HDFRecognizer: ``backward`` then ``step``) and
+    SAM's ``step_with_closure`` (two ``backward`` calls, one ``step``).
+    """
 
     def __init__(self, wrapper: OptimWrapper):
         self.wrapper = wrapper
-        self.original = wrapper.update_params
-        self.tripped = False
+        self.original_backward = wrapper.backward
+        self.original_step = wrapper.step
+        self.tripped = False   # a bad loss since the hook last looked
+        self.poisoned = False  # a bad loss since the last (skipped) step
 
     @staticmethod
     def is_bad(loss: torch.Tensor) -> bool:
@@ -71,19 +88,31 @@ class _UpdateGuard:
             torch_dist.all_reduce(bad, op=torch_dist.ReduceOp.MAX)
         return bool(bad)  # the one host sync
 
-    def __call__(self, loss, *args, **kwargs):
-        if not self.is_bad(loss):
-            return self.original(loss, *args, **kwargs)
-        self.tripped = True
-        self.wrapper.backward(self.wrapper.scale_loss(loss))
-        self.wrapper.zero_grad()
+    def backward(self, loss, **kwargs):
+        bad = self.is_bad(loss)
+        # always run it: DDP's reducer expects the backward on every rank
+        self.original_backward(loss, **kwargs)
+        if bad:
+            self.tripped = self.poisoned = True
+            # no NaN gradient is left for SAM's ascent, grad-norm
+            # measurements or the step
+            self.wrapper.optimizer.zero_grad(set_to_none=True)
+
+    def step(self, **kwargs):
+        if not self.poisoned:
+            return self.original_step(**kwargs)
+        # skip: parameters, optimizer state and AMP loss scale untouched;
+        # the gradients of the whole accumulation window are dropped
+        self.poisoned = False
+        self.wrapper.optimizer.zero_grad(set_to_none=True)
 
     def install(self):
-        self.wrapper.update_params = self
+        self.wrapper.backward = self.backward
+        self.wrapper.step = self.step
 
     def remove(self):
-        if self.wrapper.__dict__.get('update_params') is self:
-            del self.wrapper.update_params
+        for name in ('backward', 'step'):
+            self.wrapper.__dict__.pop(name, None)
 
 
 def _sample_ids(data_batch, limit: int = 64) -> List[str]:
@@ -123,14 +152,19 @@ class NonFiniteLossHook(Hook):
             0 = fail at the first one.
         guard: install the pre-step guard on the optimizer wrappers (see the
             module docstring). ``False`` only detects after the step.
+        restore_buffers: on a bad step, put back the model's buffers as
+            they were before the iteration (needs ``guard``).
     """
     priority = 'ABOVE_NORMAL'  # before LoggerHook and CheckpointHook
 
-    def __init__(self, max_skips: int = 0, guard: bool = True):
+    def __init__(self, max_skips: int = 0, guard: bool = True,
+                 restore_buffers: bool = True):
         if max_skips < 0:
             raise ValueError(f'max_skips must be >= 0, got {max_skips}')
         self.max_skips = int(max_skips)
         self.guard = guard
+        self.restore_buffers = restore_buffers and guard
+        self._buffer_copy: List = []
         self._guards: List[_UpdateGuard] = []
         self.num_skipped = 0
 
@@ -163,12 +197,27 @@ class NonFiniteLossHook(Hook):
                 g.tripped = False
             return tripped
         loss = (outputs or {}).get('loss')
-        return loss is not None and not math.isfinite(float(loss))
+        return loss is not None and not math.isfinite(float(
+            loss.detach() if hasattr(loss, 'detach') else loss))
+
+    def before_train_iter(self, runner, batch_idx: int,
+                          data_batch=None) -> None:
+        if self.restore_buffers and self._guards:
+            self._buffer_copy = [(b, b.detach().clone())
+                                 for b in runner.model.buffers()]
+
+    @torch.no_grad()
+    def _restore_buffers(self) -> None:
+        for buf, copy in self._buffer_copy:
+            buf.copy_(copy)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs: Optional[dict] = None) -> None:
         if not self._bad_step(outputs):
+            self._buffer_copy = []
             return
+        self._restore_buffers()
+        self._buffer_copy = []
         applied = ('not applied' if self._guards else
                    'ALREADY APPLIED (guard=False)')
         msg = (f'non-finite loss at iteration {runner.iter + 1} (epoch '

@@ -15,14 +15,19 @@ The tools build this runner unless a config names its own ``runner_type``.
   hidden temporary name in the same folder and ``os.replace``\\ d onto the
   final name, so a kill while saving never leaves a truncated
   ``epoch_N.pth`` that ``last_checkpoint`` points to.
+* **Worker augmentation changes every epoch.** With a seed set and no
+  ``worker_init_fn`` in the dataloader config, workers are seeded by
+  :func:`~dfertools.engine.worker_seed.epoch_worker_init_fn` instead of
+  MMEngine's per-epoch-constant seeds (see that module).
 """
-import os
 import os.path as osp
 
-from mmengine.dist import master_only
+from mmengine.dist import get_rank, master_only
 from mmengine.runner import Runner
 
 from dfertools.registry import RUNNERS
+from dfertools.utils.atomic_file import atomic_path
+from .worker_seed import epoch_worker_init_fn
 
 
 @RUNNERS.register_module()
@@ -41,15 +46,22 @@ class DFERRunner(Runner):
             checkpoint['meta'] = meta
         return checkpoint
 
+    @staticmethod
+    def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
+        if (isinstance(dataloader, dict) and seed is not None
+                and dataloader.get('num_workers', 0) > 0
+                and 'worker_init_fn' not in dataloader):
+            dataloader = dict(dataloader, worker_init_fn=dict(
+                type=epoch_worker_init_fn, rank=get_rank(),
+                disable_subprocess_warning=dataloader.get(
+                    'disable_subprocess_warning', False)))
+            dataloader.pop('disable_subprocess_warning', None)
+        return Runner.build_dataloader(dataloader, seed, diff_rank_seed)
+
     @master_only  # like Runner.save_checkpoint: only rank 0 writes
     def save_checkpoint(self, out_dir, filename, *args, **kwargs):
         if '://' in str(out_dir):  # remote backends write in one request
             return super().save_checkpoint(out_dir, filename, *args, **kwargs)
-        tmp_name = f'.{filename}.{os.getpid()}.tmp'
-        tmp_path = osp.join(out_dir, tmp_name)
-        try:
-            super().save_checkpoint(out_dir, tmp_name, *args, **kwargs)
-            os.replace(tmp_path, osp.join(out_dir, filename))
-        finally:
-            if osp.exists(tmp_path):
-                os.remove(tmp_path)
+        with atomic_path(osp.join(out_dir, filename)) as tmp:
+            return super().save_checkpoint(out_dir, osp.basename(tmp), *args,
+                                           **kwargs)

@@ -24,9 +24,10 @@ import functools
 import os
 import os.path as osp
 import pickle
-import tempfile
 
 import torch
+
+from .atomic_file import atomic_path
 
 WHY = ('dfertools loads checkpoints with torch.load(weights_only=True) and '
        'an allow-list of the globals an MMEngine checkpoint needs '
@@ -124,17 +125,6 @@ def install_mmengine_loaders() -> bool:
 def atomic_save(obj, path) -> None:
     """``torch.save`` to ``path`` via a temp file and ``os.replace``."""
     path = str(path)
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.' + osp.basename(path) + '.',
-                               suffix='.tmp', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)

@@ -1,0 +1,60 @@
+"""Atomic file replacement, the one implementation behind every checkpoint
+and ``last_checkpoint`` write (DESIGN §9).
+
+:func:`atomic_path` yields a hidden temporary name in the *same* folder as
+the target (``.NAME.tmp-<pid>``); once the caller has written it, the file
+is flushed to disk (``fsync``), renamed over the target with ``os.replace``
+(atomic on POSIX and Windows within one file system) and the folder entry is
+flushed. If the caller raises, or nothing was written, the temporary file is
+removed and the target is untouched, so a reader — or a run resumed after a
+kill — sees the old file or the new one, never a truncated one. Leftovers of
+a process killed mid-write match :data:`TMP_GLOB`.
+"""
+import contextlib
+import os
+import os.path as osp
+
+TMP_MARK = '.tmp-'
+TMP_GLOB = '.*.tmp*'
+
+
+def fsync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: str) -> None:
+    if os.name == 'posix':  # directories cannot be opened on Windows
+        fsync_file(path)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str):
+    """Yield a temporary path; on success it replaces ``path``.
+
+    If the body wrote nothing (e.g. a non-main rank of a ``master_only``
+    save), nothing is replaced.
+    """
+    folder = osp.dirname(osp.abspath(str(path)))
+    tmp = osp.join(folder, f'.{osp.basename(str(path))}{TMP_MARK}'
+                   f'{os.getpid()}')
+    try:
+        yield tmp
+        if osp.exists(tmp):
+            fsync_file(tmp)
+            os.replace(tmp, path)
+            fsync_dir(folder)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    """Replace ``path`` by ``text``: readers see old or new, never a
+    truncated file."""
+    with atomic_path(path) as tmp:
+        with open(tmp, 'w') as f:
+            f.write(text)

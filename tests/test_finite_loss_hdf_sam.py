@@ -1,0 +1,170 @@
+"""NonFiniteLossHook on models that drive the optimizer wrapper themselves:
+HDFRecognizer (backward + step, grad-norm scaler) and HDFRecognizer with
+SAMOptimWrapper (step_with_closure: two forward/backward passes). A NaN
+input in iteration 2 must not reach the weights, the optimizer state, the
+DSM scaler's g nor the BatchNorm statistics, and the run must stop naming
+the iteration, the batch's ids and the loss parts."""
+import copy
+
+import pytest
+import torch
+from mmaction.structures import ActionDataSample
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+from torch.utils.data import Dataset
+
+import dfertools.engine  # noqa: F401
+import dfertools.models  # noqa: F401
+from dfertools.engine import NonFiniteLossError
+
+
+class ClipDataset(Dataset):
+    """Float clips [1, 3, 4, 32, 32]; ids in ``poison`` contain a NaN."""
+
+    def __init__(self, n=6, poison=()):
+        self.n, self.poison = n, set(poison)
+        self.metainfo = dict(classes=['a', 'b', 'c'])
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        g = torch.Generator().manual_seed(i)
+        x = torch.rand(1, 3, 4, 32, 32, generator=g) * 255
+        if f'v{i}' in self.poison:
+            x[0, 0, 0, 0, 0] = float('nan')
+        s = ActionDataSample(metainfo=dict(video_id=f'v{i}', view_id=0))
+        s.set_gt_label(i % 3)
+        return dict(inputs=x, data_samples=s)
+
+
+class Snapshot(Hook):
+    priority = 'VERY_LOW'
+
+    def __init__(self):
+        self.states = []
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        self.states.append(copy.deepcopy(runner.model.state_dict()))
+
+
+def _model():
+    return dict(
+        type='HDFRecognizer',
+        backbone=dict(type='X3DWithDAM', gamma_w=0.5, gamma_b=1.0,
+                      gamma_d=1.0, se_ratio=None),
+        cls_head=dict(type='HDFHead', num_classes=3, in_channels=128,
+                      mid_channels=32, dropout_ratio=0.0,
+                      average_clips='prob'),
+        data_preprocessor=dict(type='ActionDataPreprocessor',
+                               mean=[114.75] * 3, std=[57.375] * 3,
+                               format_shape='NCTHW'))
+
+
+@pytest.mark.parametrize('wrapper', ['OptimWrapper', 'SAMOptimWrapper'])
+def test_hdf_step_nan_never_reaches_the_weights(tmp_path, wrapper):
+    snap = Snapshot()
+    runner = Runner(
+        model=_model(), work_dir=str(tmp_path),
+        train_dataloader=dict(
+            dataset=ClipDataset(poison=['v3']), batch_size=2, num_workers=0,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            collate_fn=dict(type='pseudo_collate')),
+        train_cfg=dict(by_epoch=False, max_iters=3, val_interval=10 ** 6),
+        optim_wrapper=dict(type=wrapper, optimizer=dict(
+            type='AdamW', lr=1e-3)),
+        default_hooks=dict(checkpoint=None,
+                           logger=dict(type='LoggerHook', interval=1)),
+        custom_hooks=[dict(type='NonFiniteLossHook')],
+        default_scope='dfertools', log_level='WARNING',
+        experiment_name=f'hdf_nan_{wrapper}')
+    runner.register_hook(snap)
+    with pytest.raises(NonFiniteLossError) as err:
+        runner.train()
+    msg = str(err.value)
+    assert 'iteration 2' in msg
+    assert "'v2 [view 0]', 'v3 [view 0]'" in msg
+    assert 'loss_ce=nan' in msg and 'loss_sc=' in msg
+    assert 'not applied' in msg
+    assert len(snap.states) == 1
+    model = runner.model
+    now = model.state_dict()
+    for k, v in snap.states[0].items():  # params and buffers, g included
+        assert torch.equal(now[k], v), k
+    assert torch.isfinite(model.loss_scaler.g) and model.loss_scaler.g != 1
+    for state in runner.optim_wrapper.optimizer.state.values():
+        assert all(torch.isfinite(t).all() for t in state.values()
+                   if torch.is_tensor(t))
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_sam_ascent_never_sees_a_nan_gradient():
+    """Directly on the wrapper: a NaN loss at the first SAM pass leaves
+    the weights exactly as they were (no perturbation, no step)."""
+    from mmengine.optim import OptimWrapper  # noqa: F401
+    from dfertools.engine import SAMOptimWrapper
+    from dfertools.engine.finite_loss_hook import _UpdateGuard
+    w = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
+    ow = SAMOptimWrapper(torch.optim.SGD([w], lr=0.1), rho=0.05)
+    guard = _UpdateGuard(ow)
+    guard.install()
+    before = w.detach().clone()
+    ow.step_with_closure(lambda: (w * float('nan')).sum())
+    assert guard.tripped and torch.equal(w.detach(), before)
+    guard.tripped = False
+    ow.step_with_closure(lambda: (w ** 2).sum())  # a good step still works
+    assert not guard.tripped and not torch.equal(w.detach(), before)
+
+
+def _ddp_worker(rank, init_file, result_file, kind):
+    import torch.distributed as dist
+    torch.set_num_threads(1)
+    dist.init_process_group('gloo', init_method=f'file://{init_file}',
+                            rank=rank, world_size=2)
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import DefaultScope
+
+    from dfertools.engine.finite_loss_hook import _UpdateGuard
+    from dfertools.models.algorithms.hdf_ddp import \
+        HDFDistributedDataParallel
+    from dfertools.registry import MODELS
+    from mmengine.dataset import pseudo_collate
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('dfertools'):
+        model = MODELS.build(_model())
+        model.init_weights()
+        ow = build_optim_wrapper(model, dict(
+            type=kind, optimizer=dict(type='AdamW', lr=1e-3)))
+    ddp = HDFDistributedDataParallel(module=model)
+    guard = _UpdateGuard(ow)
+    guard.install()
+    trips, params = [], []
+    for step in range(3):
+        ids = [4 * step + 2 * rank, 4 * step + 2 * rank + 1]
+        poison = ['v7'] if step == 1 else []  # rank 1's batch: v6, v7
+        data = ClipDataset(n=12, poison=poison)
+        ddp.train_step(pseudo_collate([data[i] for i in ids]), ow)
+        trips.append(guard.tripped)
+        guard.tripped = False
+        params.append([p.detach().clone() for p in model.parameters()])
+    torch.save(dict(trips=trips, params=params), f'{result_file}.{rank}')
+    dist.destroy_process_group()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('kind', ['OptimWrapper', 'SAMOptimWrapper'])
+def test_nan_on_one_rank_skips_the_step_on_both(tmp_path, kind):
+    """HDF's own DDP step (and SAM's two passes) with a NaN on rank 1 only:
+    both ranks skip that step together (no hang), weights stay equal."""
+    import torch.multiprocessing as mp
+    mp.spawn(_ddp_worker, args=(str(tmp_path / 'pg'), str(tmp_path / 'r'),
+                                kind), nprocs=2)
+    r = [torch.load(tmp_path / f'r.{i}', weights_only=True) for i in (0, 1)]
+    assert r[0]['trips'] == r[1]['trips'] == [False, True, False]
+    for s0, s1 in zip(r[0]['params'], r[1]['params']):
+        assert all(torch.equal(a, b) and torch.isfinite(a).all()
+                   for a, b in zip(s0, s1))
+    p = r[0]['params']
+    assert all(torch.equal(a, b) for a, b in zip(p[0], p[1]))  # skipped
+    assert not all(torch.equal(a, b) for a, b in zip(p[1], p[2]))
