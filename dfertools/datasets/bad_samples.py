@@ -196,7 +196,9 @@ class BadSampleCounter:
                 f'{self.max_bad_fraction:.2%}).{listed} Fix or remove the '
                 'broken videos (find them all with `python '
                 'tools/data/check_dataset.py ANNOTATION`), check data_root, '
-                f'or raise the dataset\'s max_bad_fraction. See {DATA_DOC}.')
+                'or accept more (--cfg-options '
+                'train_dataloader.dataset.max_bad_fraction=0.05). '
+                f'See {DATA_DOC}.')
 
     def check_early(self) -> None:
         """Abort (in any process) once ``min_samples`` loads were attempted
