@@ -2,7 +2,9 @@
 parsers and random / mutated bytes through the video loader. Each must
 either load or raise our clear error type — never an IndexError,
 UnicodeDecodeError, a crash or a hang."""
+import atexit
 import os
+import shutil
 import tempfile
 
 import numpy as np
@@ -19,7 +21,8 @@ from tests.data_toys import write_video
 
 FUZZ = settings(max_examples=300, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow])
-_DIR = tempfile.mkdtemp(prefix='dfer_fuzz_')
+_DIR = tempfile.mkdtemp(prefix='dfer_fuzz_')   # hypothesis reruns examples:
+atexit.register(shutil.rmtree, _DIR, True)      # no function-scoped tmp_path
 
 # tokens that steer the parsers into their deeper branches
 _TOKENS = st.sampled_from([
