@@ -135,7 +135,7 @@ RUNNERS = _node('runner', mma.RUNNERS, 'dfertools.engine')
 RUNNER_CONSTRUCTORS = _node('runner constructor', mma.RUNNER_CONSTRUCTORS,
                             'dfertools.engine')
 LOOPS = _node('loop', mma.LOOPS, 'dfertools.engine')
-HOOKS = _node('hook', mma.HOOKS, 'dfertools.engine')
+HOOKS = _node('hook', mma.HOOKS, 'dfertools.engine', 'dfertools.datasets')
 LOG_PROCESSORS = _node('log processor', mma.LOG_PROCESSORS,
                        'dfertools.engine')
 

@@ -145,29 +145,28 @@ def test_hook_aborts_at_epoch_end_over_budget(video_list, tmp_path):
 
 
 def test_default_runtime_enables_the_hook(tmp_path):
-    """Registered for any config inheriting default_runtime (even one with
-    its own custom_imports) and for the config copy dumped in work_dir."""
+    """A default hook of every config inheriting default_runtime (merged by
+    key, so a config's own custom_hooks/custom_imports cannot drop it), and
+    resolvable in a fresh process through the HOOKS registry's locations."""
     from mmengine.config import Config
-    cfg = Config.fromfile('configs/_base_/default_runtime.py')
-    assert dict(type='BadSampleHook') in cfg.custom_hooks
-    assert 'dfertools.datasets' in cfg.custom_imports['imports']
     import subprocess
     import sys
     child = tmp_path / 'child.py'
     child.write_text(
         f"_base_ = ['{os.path.abspath('configs/_base_/default_runtime.py')}']"
-        "\ncustom_imports = dict(imports=['json'])\n")
-    dumped = tmp_path / 'dumped.py'
-    cfg.dump(str(dumped))
+        "\ncustom_imports = dict(imports=['json'])"
+        "\ncustom_hooks = [dict(type='EmptyCacheHook')]\n")
+    cfg = Config.fromfile(str(child))
+    assert cfg.default_hooks.bad_samples == dict(type='BadSampleHook')
     code = ('import sys; from mmengine.config import Config; '
             'from mmengine.registry import init_default_scope; '
             'from dfertools.registry import HOOKS; '
-            'Config.fromfile(sys.argv[1]); init_default_scope("dfertools"); '
-            'assert HOOKS.get("BadSampleHook") is not None')
+            'cfg = Config.fromfile(sys.argv[1]); '
+            'init_default_scope("dfertools"); '
+            'h = HOOKS.build(cfg.default_hooks.bad_samples); '
+            'assert type(h).__name__ == "BadSampleHook", h')
     subprocess.run([sys.executable, '-c', code, str(child)], check=True,
                    env=dict(os.environ, PYTHONPATH=os.getcwd()))
-    again = Config.fromfile(str(dumped), import_custom_modules=False)
-    assert 'dfertools.datasets' in again.custom_imports['imports']
     MMLogger.get_current_instance().setLevel(logging.WARNING)
 
 

@@ -18,6 +18,10 @@ default_hooks = dict(
     non_finite_loss=dict(type='NonFiniteLossHook', max_skips=0),
     # RNG states in checkpoints, restored on --resume: resume is exact
     rng_state=dict(type='RNGStateHook'),
+    # unreadable training videos are substituted in the workers; this hook
+    # reports them per epoch, lists them in <work_dir>/bad_samples.txt and
+    # stops the run above the dataset's max_bad_fraction (default 1%)
+    bad_samples=dict(type='BadSampleHook'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'),
 )
@@ -39,16 +43,3 @@ visualizer = dict(type='ActionVisualizer', vis_backends=vis_backends)
 log_level = 'INFO'
 load_from = None
 resume = False
-
-# Unreadable training videos are substituted in the workers; BadSampleHook
-# reports them per epoch, lists them in <work_dir>/bad_samples.txt and stops
-# the run above the dataset's max_bad_fraction (default 1%). DESIGN §9.
-# The hook is defined in dfertools.datasets, which the HOOKS registry (it
-# imports dfertools.engine) does not load by itself: load it here, so that
-# every config inheriting this file can build it whatever its
-# custom_imports; custom_imports covers the config copy dumped into the
-# work dir. A config that sets its own custom_hooks must keep it.
-importlib.import_module('dfertools.datasets')
-custom_imports = dict(imports=['dfertools.datasets'],
-                      allow_failed_imports=False)
-custom_hooks = [dict(type='BadSampleHook')]
