@@ -60,7 +60,10 @@ def _summary(r: dict) -> str:
             f"vs mmaction2 VisionTransformer (same weights, max |diff| "
             f"{c['max_abs_diff']:.2e}): ours {c['ours']['median_s'] * 1e3:.1f}"
             f" ms, theirs {c['theirs']['median_s'] * 1e3:.1f} ms, speed "
-            f"ratio ours/theirs = {c['speed_ratio']:.2f}x")
+            f"ratio ours/theirs = {c['speed_ratio']:.2f}x (CPU time: ours "
+            f"{c['ours']['median_cpu_s'] * 1e3:.1f} ms, theirs "
+            f"{c['theirs']['median_cpu_s'] * 1e3:.1f} ms, "
+            f"{c['speed_ratio_cpu']:.2f}x); our AdamW {c['ours_adamw']}")
     return '\n'.join(lines)
 
 
