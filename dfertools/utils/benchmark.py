@@ -277,8 +277,14 @@ class _ListDataset(torch.utils.data.Dataset):
         return self.pipeline(dict(self.infos[i]))
 
 
+def _cycle(loader):
+    """Batches of ``loader`` without end (a new epoch when one runs out)."""
+    while True:
+        yield from loader
+
+
 def _time_loader(loader, steps: int, warmup: int) -> dict:
-    it = iter(loader)
+    it = _cycle(loader)
     for _ in range(warmup):
         next(it)
     times, clips = [], 0
