@@ -300,15 +300,17 @@ def _time_loader(loader, steps: int, warmup: int) -> dict:
         t0 = time.perf_counter()
         batch = next(it)
         times.append(time.perf_counter() - t0)
-        clips += len(batch['inputs'])
+        clips += sum(int(x.shape[0]) if x.dim() == 5 else 1
+                     for x in batch['inputs'])  # [R, C, T, H, W]: R clips
     total = time.perf_counter() - t_all
     cpu = time.process_time() - c_all
     it.close()  # ends the epoch: workers shut down and are reaped
     workers = getattr(loader, 'num_workers', 0)
     # all clips the loader produced: warm-up, timed, and the batches the
     # workers had prefetched when it stopped
-    produced = (steps + warmup + (loader.prefetch_factor or 0) * workers
-                if workers else steps + warmup) * loader.batch_size
+    batches = steps + warmup + ((loader.prefetch_factor or 0) * workers
+                                if workers else 0)
+    produced = batches * clips / max(steps, 1)
     all_cpu = (time.process_time() - main0) + (_children_cpu_s() - children0)
     # clips_per_cpu_s: CPU time of this process only - the whole pipeline
     # with num_workers=0, just collation / transfer from workers otherwise;
@@ -320,12 +322,28 @@ def _time_loader(loader, steps: int, warmup: int) -> dict:
                 total_cpu_ms_per_clip=1e3 * all_cpu / produced)
 
 
+def with_repeats(pipeline: List[dict], num_repeats: int) -> List[dict]:
+    """``pipeline`` with its augmentations (the steps between ``VideoDecode``
+    and ``FormatShape``) wrapped in ``RepeatAugment(num_repeats)``."""
+    types = [p['type'] for p in pipeline]
+    if 'VideoDecode' not in types or 'FormatShape' not in types:
+        raise ValueError('repeated sampling needs a pipeline with '
+                         'VideoDecode ... FormatShape.')
+    i, j = types.index('VideoDecode') + 1, types.index('FormatShape')
+    return pipeline[:i] + [dict(type='RepeatAugment',
+                                transforms=pipeline[i:j],
+                                num_repeats=num_repeats)] + pipeline[j:]
+
+
 def benchmark_data(cfg, batch: Optional[int], steps: int, warmup: int,
-                   compare: bool, num_workers: Optional[int] = None) -> dict:
+                   compare: bool, num_workers: Optional[int] = None,
+                   num_repeats: Optional[int] = None) -> dict:
     """Clips/s of the config's training DataLoader (and of mmaction2's).
 
     ``num_workers`` overrides the config's; with 0 the pipelines run in this
-    process and ``clips_per_cpu_s`` measures their whole CPU cost."""
+    process and ``clips_per_cpu_s`` measures their whole CPU cost.
+    ``num_repeats`` R wraps our augmentations in ``RepeatAugment`` (R clips
+    per decoded video; the mmaction2 pipeline is unchanged)."""
     from mmaction.registry import TRANSFORMS as MMA_TRANSFORMS
     from mmengine.dataset import Compose, pseudo_collate
     from mmengine.registry import init_default_scope
@@ -337,10 +355,14 @@ def benchmark_data(cfg, batch: Optional[int], steps: int, warmup: int,
     dl_cfg.persistent_workers = False
     if num_workers is not None:
         dl_cfg.num_workers = num_workers
+    if num_repeats:
+        dl_cfg.dataset.pipeline = with_repeats(dl_cfg.dataset.pipeline,
+                                               num_repeats)
     need = (steps + warmup) * dl_cfg.batch_size
     ours_loader = Runner.build_dataloader(dl_cfg)
     out = dict(batch=dl_cfg.batch_size,
-               num_workers=dl_cfg.get('num_workers', 0))
+               num_workers=dl_cfg.get('num_workers', 0),
+               num_repeats=num_repeats or 1)
     out['ours'] = _time_loader(ours_loader, steps, warmup)
     if compare:
         ds = ours_loader.dataset
@@ -367,7 +389,8 @@ def benchmark_data(cfg, batch: Optional[int], steps: int, warmup: int,
 def run_benchmark(cfg, mode: str, batch: int = 2, steps: int = 10,
                   warmup: int = 3, compare: Optional[str] = None,
                   device: Optional[str] = None,
-                  num_workers: Optional[int] = None) -> dict:
+                  num_workers: Optional[int] = None,
+                  num_repeats: Optional[int] = None) -> dict:
     """Run one benchmark; returns a JSON-serialisable dict."""
     if mode not in ('train', 'infer', 'data'):
         raise ValueError(f'mode must be train/infer/data, got {mode!r}.')
@@ -379,7 +402,8 @@ def run_benchmark(cfg, mode: str, batch: int = 2, steps: int = 10,
                   warmup=warmup, config=getattr(cfg, 'filename', None))
     if mode == 'data':
         result.update(benchmark_data(cfg, batch, steps, warmup,
-                                     compare is not None, num_workers))
+                                     compare is not None, num_workers,
+                                     num_repeats))
         return result
     t, h, w = clip_shape(cfg)
     result.update(batch=batch, clip_shape=[3, t, h, w])

@@ -32,6 +32,9 @@ def parse_args(argv=None):
     p.add_argument('--workers', type=int, default=None,
                    help="data mode: DataLoader workers (default: the "
                    "config's); 0 also gives the pipelines' CPU cost")
+    p.add_argument('--repeats', type=int, default=None,
+                   help='data mode: R augmented clips per decoded video '
+                   '(RepeatAugment, repeated sampling for pretraining)')
     p.add_argument('--json', default=None, help='write the result here')
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
     return p.parse_args(argv)
@@ -81,7 +84,8 @@ def main(argv=None) -> dict:
     batch = args.batch if args.batch or args.mode == 'data' else 2
     result = run_benchmark(cfg, args.mode, batch=batch, steps=args.steps,
                            warmup=args.warmup, compare=args.compare,
-                           device=args.device, num_workers=args.workers)
+                           device=args.device, num_workers=args.workers,
+                           num_repeats=args.repeats)
     print(_summary(result))
     if args.json:
         with open(args.json, 'w') as f:
