@@ -7,7 +7,7 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=5e-4, betas=(0.9, 0.999),
                    weight_decay=0.05,
-                   fused=True),  # one kernel per step, same update (DESIGN §8)
+                   fused=True),  # same update in one kernel (DESIGN §8)
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 
 param_scheduler = [
