@@ -6,7 +6,8 @@
 Step times are reported as the MEDIAN over ``steps`` timed steps after
 ``warmup`` untimed ones, both wall-clock (``median_s``) and process CPU time
 (``median_cpu_s``; on a shared machine with ``OMP_NUM_THREADS=1`` the CPU
-time is the figure that other processes disturb least). ``compare='mmaction-vit'`` builds mmaction2's
+time is the figure that other processes disturb least).
+``compare='mmaction-vit'`` builds mmaction2's
 ``VisionTransformer`` at the config's size, copies the SAME weights into our
 ``VideoViT`` through :mod:`dfertools.models.utils.checkpoint_convert`,
 checks the outputs agree and times both ALTERNATELY (A, B, A, B, ...) so

@@ -41,7 +41,9 @@ class Cv2VideoReader:
         self.path = path
         self.decode_size = tuple(decode_size) if decode_size else None
         self.seek_threshold = int(seek_threshold)
-        self._cap = cv2.VideoCapture(path, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
+        # one FFmpeg thread: loader workers already use every core
+        self._cap = cv2.VideoCapture(path, cv2.CAP_FFMPEG,
+                                     [cv2.CAP_PROP_N_THREADS, 1])
         if not self._cap.isOpened():
             raise CorruptVideoError(
                 f'Cannot open video {path} with OpenCV/FFmpeg; check the '
