@@ -73,3 +73,22 @@ def test_compared_models_agree_in_train_mode_forward_and_grads():
                                rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(ours.cls_head.fc_cls.weight.grad,
                                theirs[1].weight.grad, rtol=1e-4, atol=1e-5)
+
+
+def test_data_mode_smoke_with_repeats_and_mmaction_pipeline(tmp_path):
+    from dfertools.datasets.synthetic_writer import generate
+    generate(str(tmp_path / 'synth'), num_labeled=24, num_unlabeled=0,
+             size=32, frames=(16, 18), num_folds=2, workers=0,
+             progress=False)
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/benchmark/'
+                                   'vit-s_synth-dfer-160.py'))
+    cfg.train_dataloader.dataset.data_root = str(tmp_path / 'synth')
+    r = run_benchmark(cfg, 'data', batch=2, steps=2, warmup=1,
+                      compare='mmaction-vit', num_workers=0, num_repeats=2)
+    assert r['num_repeats'] == 2 and r['batch'] == 2
+    assert r['ours']['clips'] == 2 * 2 * 2  # steps x batch x repeats
+    assert r['theirs']['clips'] == 2 * 2
+    for side in ('ours', 'theirs'):
+        assert r[side]['clips_per_s'] > 0
+        assert r[side]['total_cpu_ms_per_clip'] > 0
+    assert r['speed_ratio'] > 0 and r['speed_ratio_cpu'] > 0

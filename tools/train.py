@@ -1,7 +1,7 @@
 """Train a dfertools config with the MMEngine Runner.
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
-        [--auto-scale-lr] [--seed N] [--deterministic]
+        [--auto-scale-lr] [--compile [BACKEND]] [--seed N] [--deterministic]
         [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
 
 Several GPUs / CPU processes: ``bash tools/dist_train.sh CONFIG N [args]``.
@@ -25,6 +25,11 @@ def parse_args(argv=None):
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the lr by total batch size / '
                         'auto_scale_lr.base_batch_size')
+    parser.add_argument('--compile', nargs='?', const='', default=None,
+                        metavar='BACKEND',
+                        help='torch.compile the train step (the config key '
+                        '`compile`); optional torch.compile backend, e.g. '
+                        'inductor (default) or aot_eager')
     parser.add_argument('--seed', type=int, help='random seed')
     parser.add_argument('--deterministic', action='store_true',
                         help='deterministic cuDNN / torch algorithms')
@@ -41,6 +46,8 @@ def main(argv=None):
         setup_env.setup_amp(cfg)
     if args.auto_scale_lr:
         setup_env.setup_auto_scale_lr(cfg)
+    if args.compile is not None:
+        setup_env.setup_compile(cfg, args.compile or None)
     setup_env.setup_randomness(cfg, args.seed, args.deterministic)
     runner = setup_env.build_runner(cfg)
     runner.train()

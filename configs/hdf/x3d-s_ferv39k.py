@@ -9,7 +9,7 @@ _base_ = [
 ]
 
 hdf_train_pipeline = [
-    dict(type='VideoInit'),
+    dict(type='VideoInit', backend='cv2'),
     dict(type='DFERSampleFrames', clip_len=16, frame_interval=1),
     dict(type='VideoDecode'),
     dict(type='Resize', scale=(-1, 160)),

@@ -4,12 +4,14 @@
 + AdamW step on random uint8 clips through the data preprocessor), ``infer``
 (forward under ``no_grad``) and ``data`` (the config's training DataLoader).
 Step times are reported as the MEDIAN over ``steps`` timed steps after
-``warmup`` untimed ones. ``compare='mmaction-vit'`` builds mmaction2's
+``warmup`` untimed ones, both wall-clock (``median_s``) and process CPU time
+(``median_cpu_s``; on a shared machine with ``OMP_NUM_THREADS=1`` the CPU
+time is the figure that other processes disturb least).
+``compare='mmaction-vit'`` builds mmaction2's
 ``VisionTransformer`` at the config's size, copies the SAME weights into our
 ``VideoViT`` through :mod:`dfertools.models.utils.checkpoint_convert`,
 checks the outputs agree and times both ALTERNATELY (A, B, A, B, ...) so
-that machine drift hits both. In ``data`` mode the comparison is mmaction2's
-stock decord pipeline on the same files with the same DataLoader settings.
+that machine drift hits both. ``data`` mode: :mod:`.benchmark_data`.
 
 Peak memory: CUDA ``max_memory_allocated``; CPU the growth of the process'
 max RSS (``getrusage``) during the timed run - 0 once an earlier run already
@@ -19,7 +21,7 @@ FLOPs for a training step) by a bf16 matmul peak measured in the same run.
 import copy
 import resource
 import time
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -52,6 +54,7 @@ def time_alternating(fns: Dict[str, Callable], steps: int, warmup: int,
             fn()
     _sync(device)
     times = {k: [] for k in fns}
+    cpu_times = {k: [] for k in fns}
     peaks = {}
     for name, fn in fns.items():  # one peak-memory probe per fn
         if torch.device(device).type == 'cuda':
@@ -65,11 +68,14 @@ def time_alternating(fns: Dict[str, Callable], steps: int, warmup: int,
             peaks[name] = _max_rss_mib() - before
     for _ in range(steps):
         for name, fn in fns.items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             fn()
             _sync(device)
             times[name].append(time.perf_counter() - t0)
-    return {k: dict(median_s=_median(v), times_s=v, peak_mem_mib=peaks[k])
+            cpu_times[name].append(time.process_time() - c0)
+    return {k: dict(median_s=_median(v), times_s=v,
+                    median_cpu_s=_median(cpu_times[k]),
+                    cpu_times_s=cpu_times[k], peak_mem_mib=peaks[k])
             for k, v in times.items()}
 
 
@@ -123,7 +129,16 @@ def random_batch(cfg, batch: int, device) -> dict:
     return dict(inputs=inputs, data_samples=samples)
 
 
-def _recognizer_step(model, data, train: bool) -> Callable:
+def adamw_kwargs(cfg) -> dict:
+    """``fused`` / ``foreach`` of the config's AdamW (empty if unset), so the
+    benchmark steps our model with the optimizer implementation the config
+    trains with."""
+    opt = cfg.get('optim_wrapper', {}).get('optimizer', {})
+    return {k: opt[k] for k in ('fused', 'foreach') if opt.get(k) is not None}
+
+
+def _recognizer_step(model, data, train: bool,
+                     opt_kwargs: Optional[dict] = None) -> Callable:
     if not train:
         def step():
             model.eval()
@@ -131,7 +146,7 @@ def _recognizer_step(model, data, train: bool) -> Callable:
                 d = model.data_preprocessor(data, False)
                 model(**d, mode='tensor')
         return step
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, **(opt_kwargs or {}))
 
     def step():
         model.train()
@@ -143,13 +158,14 @@ def _recognizer_step(model, data, train: bool) -> Callable:
     return step
 
 
-def _module_step(fwd: Callable, params, x, y, train: bool) -> Callable:
+def _module_step(fwd: Callable, params, x, y, train: bool,
+                 opt_kwargs: Optional[dict] = None) -> Callable:
     if not train:
         def step():
             with torch.no_grad():
                 fwd(x)
         return step
-    opt = torch.optim.AdamW(list(params), lr=1e-4)
+    opt = torch.optim.AdamW(list(params), lr=1e-4, **(opt_kwargs or {}))
 
     def step():
         loss = F.cross_entropy(fwd(x), y)
@@ -218,99 +234,25 @@ def compare_mmaction_vit(cfg, batch: int, steps: int, warmup: int, train: bool,
     if train:  # drop_path is 0, dropouts are 0: train mode is deterministic
         ours.train()
         theirs.train()
+    # ours: the AdamW implementation of the config (fused in our schedules);
+    # theirs: torch's default AdamW, as mmaction2's configs build it.
+    kw = adamw_kwargs(cfg)
     res = time_alternating(
-        dict(ours=_module_step(ours_fwd, ours.parameters(), x, y, train),
+        dict(ours=_module_step(ours_fwd, ours.parameters(), x, y, train, kw),
              theirs=_module_step(theirs, theirs.parameters(), x, y, train)),
         steps, warmup, device)
-    return dict(max_abs_diff=diff, ours=res['ours'], theirs=res['theirs'],
-                speed_ratio=res['theirs']['median_s'] / res['ours']['median_s'])
-
-
-def mmaction_train_pipeline(clip_len: int, frame_interval: int,
-                            size) -> List[dict]:
-    """mmaction2's stock decord training pipeline (config dicts)."""
-    return [
-        dict(type='DecordInit'),
-        dict(type='SampleFrames', clip_len=clip_len,
-             frame_interval=frame_interval, num_clips=1),
-        dict(type='DecordDecode'),
-        dict(type='Resize', scale=(-1, max(size))),
-        dict(type='RandomResizedCrop', area_range=(0.7, 1.0)),
-        dict(type='Resize', scale=tuple(size), keep_ratio=False),
-        dict(type='Flip', flip_ratio=0.5),
-        dict(type='FormatShape', input_format='NCTHW'),
-        dict(type='PackActionInputs'),
-    ]
-
-
-class _ListDataset(torch.utils.data.Dataset):
-
-    def __init__(self, infos, pipeline):
-        self.infos, self.pipeline = infos, pipeline
-
-    def __len__(self):
-        return len(self.infos)
-
-    def __getitem__(self, i):
-        return self.pipeline(dict(self.infos[i]))
-
-
-def _time_loader(loader, steps: int, warmup: int) -> dict:
-    it = iter(loader)
-    for _ in range(warmup):
-        next(it)
-    times, clips = [], 0
-    t_all = time.perf_counter()
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        batch = next(it)
-        times.append(time.perf_counter() - t0)
-        clips += len(batch['inputs'])
-    total = time.perf_counter() - t_all
-    return dict(median_s=_median(times), times_s=times, clips=clips,
-                clips_per_s=clips / total)
-
-
-def benchmark_data(cfg, batch: Optional[int], steps: int, warmup: int,
-                   compare: bool) -> dict:
-    """Clips/s of the config's training DataLoader (and of mmaction2's)."""
-    from mmaction.registry import TRANSFORMS as MMA_TRANSFORMS
-    from mmengine.dataset import Compose, pseudo_collate
-    from mmengine.registry import init_default_scope
-    from mmengine.runner import Runner
-    init_default_scope(cfg.get('default_scope', 'dfertools'))
-    dl_cfg = copy.deepcopy(cfg.train_dataloader)
-    if batch:
-        dl_cfg.batch_size = batch
-    dl_cfg.persistent_workers = False
-    need = (steps + warmup) * dl_cfg.batch_size
-    ours_loader = Runner.build_dataloader(dl_cfg)
-    out = dict(batch=dl_cfg.batch_size,
-               num_workers=dl_cfg.get('num_workers', 0))
-    out['ours'] = _time_loader(ours_loader, steps, warmup)
-    if compare:
-        ds = ours_loader.dataset
-        infos = [dict(filename=ds.get_data_info(i % len(ds))['filename'],
-                      label=ds.get_data_info(i % len(ds))['label'],
-                      start_index=0, modality='RGB') for i in range(need)]
-        t, h, w = clip_shape(cfg)
-        step = next((p.get('frame_interval', 1) for p in dl_cfg.dataset.pipeline
-                     if 'frame_interval' in p), 1)
-        pipe = Compose([MMA_TRANSFORMS.build(p) for p in
-                        mmaction_train_pipeline(t, step, (h, w))])
-        loader = torch.utils.data.DataLoader(
-            _ListDataset(infos, pipe), batch_size=dl_cfg.batch_size,
-            num_workers=out['num_workers'], shuffle=True,
-            collate_fn=pseudo_collate)
-        out['theirs'] = _time_loader(loader, steps, warmup)
-        out['speed_ratio'] = (out['ours']['clips_per_s'] /
-                              out['theirs']['clips_per_s'])
-    return out
+    o, t = res['ours'], res['theirs']
+    return dict(max_abs_diff=diff, ours=o, theirs=t, ours_adamw=kw,
+                speed_ratio=t['median_s'] / o['median_s'],
+                speed_ratio_cpu=t['median_cpu_s'] / max(o['median_cpu_s'],
+                                                         1e-9))
 
 
 def run_benchmark(cfg, mode: str, batch: int = 2, steps: int = 10,
                   warmup: int = 3, compare: Optional[str] = None,
-                  device: Optional[str] = None) -> dict:
+                  device: Optional[str] = None,
+                  num_workers: Optional[int] = None,
+                  num_repeats: Optional[int] = None) -> dict:
     """Run one benchmark; returns a JSON-serialisable dict."""
     if mode not in ('train', 'infer', 'data'):
         raise ValueError(f'mode must be train/infer/data, got {mode!r}.')
@@ -321,8 +263,10 @@ def run_benchmark(cfg, mode: str, batch: int = 2, steps: int = 10,
                   threads=torch.get_num_threads(), steps=steps,
                   warmup=warmup, config=getattr(cfg, 'filename', None))
     if mode == 'data':
+        from .benchmark_data import benchmark_data
         result.update(benchmark_data(cfg, batch, steps, warmup,
-                                     compare is not None))
+                                     compare is not None, num_workers,
+                                     num_repeats))
         return result
     t, h, w = clip_shape(cfg)
     result.update(batch=batch, clip_shape=[3, t, h, w])
@@ -333,8 +277,10 @@ def run_benchmark(cfg, mode: str, batch: int = 2, steps: int = 10,
     model = build_recognizer(cfg, device)
     res = time_alternating(
         dict(ours=_recognizer_step(model, random_batch(cfg, batch, device),
-                                   train)), steps, warmup, device)['ours']
+                                   train, adamw_kwargs(cfg))),
+        steps, warmup, device)['ours']
     result.update(median_step_s=res['median_s'], step_times_s=res['times_s'],
+                  median_step_cpu_s=res['median_cpu_s'],
                   clips_per_s=batch / res['median_s'],
                   peak_mem_mib=res['peak_mem_mib'],
                   achieved_tflops=step_flops / res['median_s'] / 1e12)

@@ -15,7 +15,7 @@ num_test_views = 2
 meta_keys = ('video_id', 'view_id', 'img_shape')
 
 train_pipeline = [
-    dict(type='VideoInit'),
+    dict(type='VideoInit', backend='cv2'),
     dict(type='DFERSampleFrames', clip_len=clip_len,
          frame_interval=frame_interval),
     dict(type='VideoDecode'),
@@ -27,7 +27,7 @@ train_pipeline = [
     dict(type='PackActionInputs', meta_keys=meta_keys),
 ]
 test_pipeline = [
-    dict(type='VideoInit'),
+    dict(type='VideoInit', backend='cv2'),
     dict(type='DFERSampleFrames', clip_len=clip_len,
          frame_interval=frame_interval, test_mode=True,
          num_views=num_test_views),

@@ -13,7 +13,7 @@ input_size = 160
 meta_keys = ('video_id', 'view_id', 'img_shape')
 
 train_pipeline = [
-    dict(type='VideoInit'),
+    dict(type='VideoInit', backend='cv2'),
     dict(type='DFERSampleFrames', clip_len=clip_len,
          frame_interval=frame_interval),
     dict(type='VideoDecode'),

@@ -6,7 +6,8 @@ warmup_epochs = 20
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=5e-4, betas=(0.9, 0.999),
-                   weight_decay=0.05),
+                   weight_decay=0.05,
+                   fused=True),  # same update in one kernel (DESIGN §8)
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 
 param_scheduler = [

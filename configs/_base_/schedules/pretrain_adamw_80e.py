@@ -13,7 +13,8 @@ test_cfg = None
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=3e-4, betas=(0.9, 0.95),
-                   weight_decay=0.05),
+                   weight_decay=0.05,
+                   fused=True),  # same update in one kernel (DESIGN §8)
     # VideoMAE: no decay on 1-D parameters and on the learned tokens
     paramwise_cfg=dict(
         flat_decay_mult=0.0,

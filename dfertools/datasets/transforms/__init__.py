@@ -2,3 +2,4 @@
 from .loading import VideoDecode, VideoInit  # noqa: F401
 from .sampling import DFERSampleFrames  # noqa: F401
 from .voxceleb2_crop import VoxCeleb2Crop  # noqa: F401
+from .repeat_augment import RepeatAugment  # noqa: F401
