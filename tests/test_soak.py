@@ -35,18 +35,11 @@ def rss_mb(pid) -> float:
     return 0.0
 
 
-def child_pids(pid):
-    """Direct children of ``pid`` (scan of /proc/*/stat; no psutil)."""
-    children = []
-    for stat in glob.glob('/proc/[0-9]*/stat'):
-        try:
-            with open(stat) as f:
-                fields = f.read().rsplit(')', 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            children.append(int(stat.split('/')[2]))
-    return children
+def worker_pids(runner):
+    """PIDs of the train DataLoader's worker processes (not every child of
+    the test process: other tests may have left children being reaped)."""
+    iterator = runner.train_loop.dataloader_iterator._iterator
+    return [w.pid for w in getattr(iterator, '_workers', [])]
 
 
 class RSSProbe(Hook):
@@ -59,7 +52,7 @@ class RSSProbe(Hook):
                          outputs=None):
         if self.every_n_train_iters(runner, self.every):
             main = os.getpid()
-            workers = [rss_mb(p) for p in child_pids(main)]
+            workers = [rss_mb(p) for p in worker_pids(runner)]
             self.samples.append(dict(iter=runner.iter + 1,
                                      main=rss_mb(main), workers=workers))
 
