@@ -92,3 +92,58 @@ def test_data_mode_smoke_with_repeats_and_mmaction_pipeline(tmp_path):
         assert r[side]['clips_per_s'] > 0
         assert r[side]['total_cpu_ms_per_clip'] > 0
     assert r['speed_ratio'] > 0 and r['speed_ratio_cpu'] > 0
+
+
+def tiny_pretrain_cfg():
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/demo/vit-t_synth-pretrain.py'))
+    cfg.model.backbone.arch = dict(embed_dims=48, num_layers=2, num_heads=3)
+    cfg.model.backbone.img_size = 32
+    cfg.model.backbone.num_frames = 4
+    cfg.model.masker.num_heads = 3
+    cfg.model.decoder.update(embed_dims=32, num_layers=1, num_heads=2,
+                             default_grid=(2, 2, 2))
+    return cfg
+
+
+def test_pretrain_mode_smoke_counts_masked_flops():
+    """--mode pretrain steps the masked pretrainer; its FLOPs per clip are
+    those of the executed loss forward, so a higher mask ratio (fewer
+    visible tokens through the encoder) must give fewer FLOPs."""
+    cfg = tiny_pretrain_cfg()
+    r = run_benchmark(cfg, 'pretrain', batch=2, steps=2, warmup=0)
+    assert r['mode'] == 'pretrain' and len(r['step_times_s']) == 2
+    assert r['clips_per_s'] > 0 and r['flops_per_clip'] > 0
+    ratio = cfg.model.masker.get('mask_ratio', 0.9)
+    low = tiny_pretrain_cfg()
+    low.model.masker.mask_ratio = ratio / 2
+    r_low = run_benchmark(low, 'pretrain', batch=1, steps=1, warmup=0)
+    assert r_low['flops_per_clip'] > r['flops_per_clip']
+
+
+def test_pretrain_mode_refuses_a_fine_tuning_config():
+    import pytest
+    with pytest.raises(ValueError, match='cls_head'):
+        run_benchmark(tiny_cfg(), 'pretrain', batch=1, steps=1, warmup=0)
+
+
+def test_bf16_autocast_smoke_with_comparison():
+    """--amp bf16 runs both compared models under autocast (CPU autocast
+    supports bf16); the agreement check stays in fp32."""
+    r = run_benchmark(tiny_cfg(), 'train', batch=2, steps=1, warmup=0,
+                      compare='mmaction-vit', amp='bf16')
+    assert r['amp'] == 'bf16' and r['clips_per_s'] > 0
+    assert r['compare']['max_abs_diff'] < 1e-4
+
+
+def test_autocast_context_and_bad_amp():
+    import pytest
+
+    from dfertools.utils.benchmark import autocast
+    with autocast('cpu', 'bf16'):
+        y = torch.nn.functional.linear(torch.randn(2, 4), torch.randn(3, 4))
+    assert y.dtype == torch.bfloat16
+    with autocast('cpu', 'none'):
+        assert torch.nn.functional.linear(
+            torch.randn(2, 4), torch.randn(3, 4)).dtype == torch.float32
+    with pytest.raises(ValueError, match='amp'):
+        run_benchmark(tiny_cfg(), 'train', amp='fp8')

@@ -1,8 +1,12 @@
 """Speed benchmark of a config's model and input pipeline (ISSUE 8).
 
 ``run_benchmark(cfg, mode)`` with ``mode`` in ``train`` (forward + backward
-+ AdamW step on random uint8 clips through the data preprocessor), ``infer``
-(forward under ``no_grad``) and ``data`` (the config's training DataLoader).
++ AdamW step on random uint8 clips through the data preprocessor),
+``pretrain`` (the same step for a masked-pretraining config: masker,
+encoder on the visible tokens, decoder, reconstruction losses; FLOPs per clip
+are counted on the executed loss forward, so they reflect the mask ratio),
+``infer`` (forward under ``no_grad``) and ``data`` (the config's training
+DataLoader).
 Step times are reported as the MEDIAN over ``steps`` timed steps after
 ``warmup`` untimed ones, both wall-clock (``median_s``) and process CPU time
 (``median_cpu_s``; on a shared machine with ``OMP_NUM_THREADS=1`` the CPU
@@ -18,7 +22,9 @@ max RSS (``getrusage``) during the timed run - 0 once an earlier run already
 reached a higher peak. MFU (CUDA only) divides achieved FLOP/s (3x forward
 FLOPs for a training step) by a bf16 matmul peak measured in the same run.
 """
+import contextlib
 import copy
+import functools
 import resource
 import time
 from typing import Callable, Dict, Optional, Sequence
@@ -29,6 +35,20 @@ import torch.nn.functional as F
 from dfertools.utils.flops import model_complexity
 
 COMPARE_CHOICES = ('mmaction-vit', )
+MODES = ('train', 'pretrain', 'infer', 'data')
+
+
+AMP_CHOICES = ('none', 'bf16')
+
+
+def autocast(device, amp: str = 'none'):
+    """The forward's autocast context: ``bf16`` autocast (as the configs'
+    ``AmpOptimWrapper(dtype='bfloat16')`` trains) or none (fp32)."""
+    if amp not in AMP_CHOICES:
+        raise ValueError(f'amp must be one of {AMP_CHOICES}, got {amp!r}.')
+    if amp == 'none':
+        return contextlib.nullcontext()
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16)
 
 
 def _sync(device):
@@ -118,14 +138,18 @@ def random_batch(cfg, batch: int, device) -> dict:
     would give it to the data preprocessor."""
     from mmaction.structures import ActionDataSample
     t, h, w = clip_shape(cfg)
-    num_classes = cfg.model.cls_head.num_classes
+    head = cfg.model.get('cls_head')
+    num_classes = head.num_classes if head else None  # None: pretraining
     g = torch.Generator().manual_seed(0)
     inputs, samples = [], []
     for _ in range(batch):
         inputs.append(torch.randint(0, 256, (1, 3, t, h, w), generator=g,
                                     dtype=torch.uint8).to(device))
-        label = int(torch.randint(0, num_classes, (1, ), generator=g))
-        samples.append(ActionDataSample().set_gt_label(label))
+        sample = ActionDataSample()
+        if num_classes:
+            sample.set_gt_label(
+                int(torch.randint(0, num_classes, (1, ), generator=g)))
+        samples.append(sample)
     return dict(inputs=inputs, data_samples=samples)
 
 
@@ -137,12 +161,25 @@ def adamw_kwargs(cfg) -> dict:
     return {k: opt[k] for k in ('fused', 'foreach') if opt.get(k) is not None}
 
 
+def pretrain_flops_per_clip(model, cfg) -> int:
+    """FLOPs of one clip's training forward (``mode='loss'``: masker,
+    encoder on the visible tokens, decoder, targets) of a masked pretrainer,
+    counted on CPU on a random clip; the mask ratio is what it is in the
+    config."""
+    from .flops import count_flops
+    data = model.data_preprocessor(random_batch(cfg, 1, 'cpu'), True)
+    with torch.no_grad():
+        flops, _ = count_flops(model, **data, mode='loss')
+    return flops
+
+
 def _recognizer_step(model, data, train: bool,
-                     opt_kwargs: Optional[dict] = None) -> Callable:
+                     opt_kwargs: Optional[dict] = None,
+                     amp_ctx: Callable = contextlib.nullcontext) -> Callable:
     if not train:
         def step():
             model.eval()
-            with torch.no_grad():
+            with torch.no_grad(), amp_ctx():
                 d = model.data_preprocessor(data, False)
                 model(**d, mode='tensor')
         return step
@@ -150,8 +187,9 @@ def _recognizer_step(model, data, train: bool,
 
     def step():
         model.train()
-        d = model.data_preprocessor(data, True)
-        loss, _ = model.parse_losses(model(**d, mode='loss'))
+        with amp_ctx():
+            d = model.data_preprocessor(data, True)
+            loss, _ = model.parse_losses(model(**d, mode='loss'))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -159,16 +197,18 @@ def _recognizer_step(model, data, train: bool,
 
 
 def _module_step(fwd: Callable, params, x, y, train: bool,
-                 opt_kwargs: Optional[dict] = None) -> Callable:
+                 opt_kwargs: Optional[dict] = None,
+                 amp_ctx: Callable = contextlib.nullcontext) -> Callable:
     if not train:
         def step():
-            with torch.no_grad():
+            with torch.no_grad(), amp_ctx():
                 fwd(x)
         return step
     opt = torch.optim.AdamW(list(params), lr=1e-4, **(opt_kwargs or {}))
 
     def step():
-        loss = F.cross_entropy(fwd(x), y)
+        with amp_ctx():
+            loss = F.cross_entropy(fwd(x).float(), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -213,7 +253,8 @@ def build_mmaction_pair(cfg, device, seed: int = 0):
 
 
 def compare_mmaction_vit(cfg, batch: int, steps: int, warmup: int, train: bool,
-                         device, atol: float = 1e-4) -> dict:
+                         device, atol: float = 1e-4,
+                         amp: str = 'none') -> dict:
     ours, theirs = build_mmaction_pair(cfg, device)
     t, h, w = clip_shape(cfg)
     g = torch.Generator().manual_seed(1)
@@ -237,9 +278,12 @@ def compare_mmaction_vit(cfg, batch: int, steps: int, warmup: int, train: bool,
     # ours: the AdamW implementation of the config (fused in our schedules);
     # theirs: torch's default AdamW, as mmaction2's configs build it.
     kw = adamw_kwargs(cfg)
+    ctx = functools.partial(autocast, device, amp)
     res = time_alternating(
-        dict(ours=_module_step(ours_fwd, ours.parameters(), x, y, train, kw),
-             theirs=_module_step(theirs, theirs.parameters(), x, y, train)),
+        dict(ours=_module_step(ours_fwd, ours.parameters(), x, y, train, kw,
+                               ctx),
+             theirs=_module_step(theirs, theirs.parameters(), x, y, train,
+                                 None, ctx)),
         steps, warmup, device)
     o, t = res['ours'], res['theirs']
     return dict(max_abs_diff=diff, ours=o, theirs=t, ours_adamw=kw,
@@ -252,14 +296,21 @@ def run_benchmark(cfg, mode: str, batch: int = 2, steps: int = 10,
                   warmup: int = 3, compare: Optional[str] = None,
                   device: Optional[str] = None,
                   num_workers: Optional[int] = None,
-                  num_repeats: Optional[int] = None) -> dict:
-    """Run one benchmark; returns a JSON-serialisable dict."""
-    if mode not in ('train', 'infer', 'data'):
-        raise ValueError(f'mode must be train/infer/data, got {mode!r}.')
+                  num_repeats: Optional[int] = None,
+                  amp: str = 'none') -> dict:
+    """Run one benchmark; returns a JSON-serialisable dict. ``amp='bf16'``
+    runs the forward passes (ours and the compared model) under bf16
+    autocast; the outputs are checked in fp32 first."""
+    if mode not in MODES:
+        raise ValueError(f'mode must be one of {MODES}, got {mode!r}.')
+    if compare is not None and mode == 'pretrain':
+        raise ValueError('--compare mmaction-vit compares fine-tuning '
+                         'models; use it with --mode train or infer.')
     if compare is not None and compare not in COMPARE_CHOICES:
         raise ValueError(f'--compare must be one of {COMPARE_CHOICES}.')
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    result = dict(mode=mode, device=device, torch=torch.__version__,
+    autocast(device, amp)  # validates amp
+    result = dict(mode=mode, device=device, torch=torch.__version__, amp=amp,
                   threads=torch.get_num_threads(), steps=steps,
                   warmup=warmup, config=getattr(cfg, 'filename', None))
     if mode == 'data':
@@ -270,14 +321,25 @@ def run_benchmark(cfg, mode: str, batch: int = 2, steps: int = 10,
         return result
     t, h, w = clip_shape(cfg)
     result.update(batch=batch, clip_shape=[3, t, h, w])
-    cx = model_complexity(build_recognizer(cfg, 'cpu'), (t, h, w))
+    if mode == 'pretrain':
+        if 'cls_head' in cfg.model:
+            raise ValueError(f'--mode pretrain needs a masked-pretraining '
+                             f'config; {result["config"]} has a cls_head '
+                             '(use --mode train).')
+        cpu_model = build_recognizer(cfg, 'cpu')
+        cx = dict(params=sum(p.numel() for p in cpu_model.parameters()),
+                  flops=pretrain_flops_per_clip(cpu_model, cfg))
+        del cpu_model
+    else:
+        cx = model_complexity(build_recognizer(cfg, 'cpu'), (t, h, w))
     result.update(params=cx['params'], flops_per_clip=cx['flops'])
-    train = mode == 'train'
+    train = mode in ('train', 'pretrain')
     step_flops = cx['flops'] * batch * (3 if train else 1)
     model = build_recognizer(cfg, device)
     res = time_alternating(
         dict(ours=_recognizer_step(model, random_batch(cfg, batch, device),
-                                   train, adamw_kwargs(cfg))),
+                                   train, adamw_kwargs(cfg),
+                                   functools.partial(autocast, device, amp))),
         steps, warmup, device)['ours']
     result.update(median_step_s=res['median_s'], step_times_s=res['times_s'],
                   median_step_cpu_s=res['median_cpu_s'],
@@ -290,5 +352,5 @@ def run_benchmark(cfg, mode: str, batch: int = 2, steps: int = 10,
                       mfu=result['achieved_tflops'] / peak)
     if compare == 'mmaction-vit':
         result['compare'] = compare_mmaction_vit(cfg, batch, steps, warmup,
-                                                 train, device)
+                                                 train, device, amp=amp)
     return result

@@ -1,7 +1,9 @@
-"""Benchmark a config's training step, inference or input pipeline.
+"""Benchmark a config's training step (fine-tuning or masked pretraining),
+inference or input pipeline.
 
     python tools/analysis/benchmark.py --config CFG --mode train \
         --batch 2 --steps 10 --warmup 3 --compare mmaction-vit --json out.json
+    python tools/analysis/benchmark.py --config PRETRAIN_CFG --mode pretrain
 
 Reports the median step time, clips/s, peak memory and FLOPs per clip (and
 MFU on CUDA); ``--compare mmaction-vit`` times mmaction2's
@@ -14,13 +16,14 @@ import json
 
 from mmengine.config import Config, DictAction
 
-from dfertools.utils.benchmark import COMPARE_CHOICES, run_benchmark
+from dfertools.utils.benchmark import (AMP_CHOICES, COMPARE_CHOICES, MODES,
+                                       run_benchmark)
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--config', required=True)
-    p.add_argument('--mode', choices=('train', 'infer', 'data'),
+    p.add_argument('--mode', choices=MODES,
                    default='train')
     p.add_argument('--batch', type=int, default=None,
                    help='clips per step (default: 2; data mode: the '
@@ -29,6 +32,9 @@ def parse_args(argv=None):
     p.add_argument('--warmup', type=int, default=3)
     p.add_argument('--compare', choices=COMPARE_CHOICES, default=None)
     p.add_argument('--device', default=None)
+    p.add_argument('--amp', choices=AMP_CHOICES, default='none',
+                   help='bf16: forward passes under bf16 autocast (the GPU '
+                   'targets are for bf16)')
     p.add_argument('--workers', type=int, default=None,
                    help="data mode: DataLoader workers (default: the "
                    "config's); 0 also gives the pipelines' CPU cost")
@@ -41,7 +47,8 @@ def parse_args(argv=None):
 
 
 def _summary(r: dict) -> str:
-    lines = [f"mode={r['mode']} device={r['device']} torch={r['torch']} "
+    lines = [f"mode={r['mode']} amp={r['amp']} device={r['device']} "
+             f"torch={r['torch']} "
              f"threads={r['threads']}"]
     if r['mode'] == 'data':
         lines.append(f"ours: {r['ours']['clips_per_s']:.2f} clips/s "
@@ -85,7 +92,7 @@ def main(argv=None) -> dict:
     result = run_benchmark(cfg, args.mode, batch=batch, steps=args.steps,
                            warmup=args.warmup, compare=args.compare,
                            device=args.device, num_workers=args.workers,
-                           num_repeats=args.repeats)
+                           num_repeats=args.repeats, amp=args.amp)
     print(_summary(result))
     if args.json:
         with open(args.json, 'w') as f:
