@@ -31,6 +31,8 @@ def test_config_builds(path):
     assert type(model).__name__ == 'HDFRecognizer'
     assert cfg.model.cls_head.average_clips == 'prob'
     assert cfg.test_evaluator.type == 'DFERMetric'
+    if path == DEMO:  # the SynthDFER demo drops colour jitter (docs/hdf.md)
+        return
     jitter = [t for t in cfg.train_dataloader.dataset.pipeline
               if t['type'] == 'ColorJitter']
     assert jitter and jitter[0]['brightness'] == 0.4

@@ -5,6 +5,9 @@
 # synthetic: the numbers show that the pipeline works, not how a model does
 # on real faces. 16x112x112 clips -> 8x7x7 tokens; the tube mask
 # (rho = 0.7) leaves n_s = 15 visible tokens per slice.
+# Status: this ViT from scratch stays near chance on SynthDFER (UAR ~12-15 %
+# in every variant tried, up to 30 epochs); see docs/adatosk.md, "Demo on
+# SynthDFER", for the measurements and why. It checks the pipeline only.
 _base_ = [
     '../_base_/models/adatosk_vit-b.py', '../_base_/datasets/synth_dfer.py',
     '../_base_/schedules/adatosk_adamw_100e.py',

@@ -1,8 +1,17 @@
 # HDF demo on SynthDFER (a synthetic stand-in, NOT a real dataset): a narrow
-# X3D (gamma_w 0.5, gamma_d 1) with DAM + DSM, 8 frames of 64x64, 4 epochs;
-# trains in a few minutes on 2 CPU cores.
+# X3D (gamma_w 0.5, gamma_b 1, gamma_d 1) with DAM after every stage and the
+# DSM loss (IB-DRO SupCon + grad-norm scaler), from scratch on fold 1,
+# 8 frames of 64x64, batch 16, 20 epochs. Measured (seed 0, fold 1, 2 test
+# views): UAR 19.4 % / WAR 24.3 % (chance UAR 14.3 %), 427 s of training on
+# 2 CPU cores shared with other jobs - above chance, short of 2x chance.
 #   python tools/data/make_synthetic.py --out data/synth_dfer
-#   python tools/train.py configs/demo/x3d-s_synth-dfer_hdf.py
+#   PYTHONPATH=. python tools/train.py configs/demo/x3d-s_synth-dfer_hdf.py \
+#       --work-dir work_dirs/demo/hdf --seed 0
+# Demo-only departures from configs/hdf (docs/hdf.md, "Demo on SynthDFER"):
+# inverse-sqrt-frequency class weights in CE (the set is imbalanced like
+# DFEW), a single linear classifier (HDFHead mid_channels=0), no
+# RandomResizedCrop / ColorJitter (the expression is a few pixels at 64x64),
+# 6 warm-up epochs.
 _base_ = [
     '../_base_/datasets/synth_dfer.py',
     '../_base_/models/x3d-s_hdf.py',
@@ -15,11 +24,8 @@ demo_train_pipeline = [
     dict(type='VideoInit', decode_size=(demo_size, demo_size)),
     dict(type='DFERSampleFrames', clip_len=8, frame_interval=2),
     dict(type='VideoDecode'),
-    dict(type='RandomResizedCrop', area_range=(0.7, 1.0)),
     dict(type='Resize', scale=(demo_size, demo_size), keep_ratio=False),
     dict(type='Flip', flip_ratio=0.5),
-    dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.4,
-         hue=0.0),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs', meta_keys=demo_meta_keys),
 ]
@@ -32,29 +38,39 @@ demo_test_pipeline = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs', meta_keys=demo_meta_keys),
 ]
-train_dataloader = dict(batch_size=8, num_workers=1,
+train_dataloader = dict(batch_size=16, num_workers=1,
                         dataset=dict(pipeline=demo_train_pipeline))
 val_dataloader = dict(batch_size=8, num_workers=1,
                       dataset=dict(pipeline=demo_test_pipeline))
 test_dataloader = val_dataloader
 
+# (n_c + 1)^-1/2 / mean over the fold-1 training counts
+# [140, 99, 124, 100, 51, 9, 37] (Happy ... Fear)
+class_weight = [0.595, 0.707, 0.632, 0.703, 0.98, 2.235, 1.147]
 model = dict(
     backbone=dict(gamma_w=0.5, gamma_b=1.0, gamma_d=1.0),
-    cls_head=dict(in_channels=128, mid_channels=256, dropout_ratio=0.2))
+    cls_head=dict(in_channels=128, mid_channels=0, dropout_ratio=0.0,
+                  init_std=0.05,
+                  loss_cls=dict(type='CrossEntropyLoss',
+                                class_weight=class_weight)))
 
+max_epochs, warmup_epochs = 20, 6
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05),
+    optimizer=dict(type='AdamW', lr=3e-3, weight_decay=0.05),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
+    dict(type='LinearLR', start_factor=0.04, by_epoch=True, begin=0,
+         end=warmup_epochs, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs,
+         eta_min=1e-5, by_epoch=True, begin=warmup_epochs, end=max_epochs,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=3, eta_min=1e-5, by_epoch=True,
-         begin=1, end=4, convert_to_iter_based=True),
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=4, val_interval=4)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
+                 val_interval=10)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-auto_scale_lr = dict(enable=False, base_batch_size=8)
-default_hooks = dict(logger=dict(interval=10))
+auto_scale_lr = dict(enable=False, base_batch_size=16)
+default_hooks = dict(logger=dict(interval=10),
+                     checkpoint=dict(interval=10, max_keep_ckpts=1))
 randomness = dict(seed=0)
