@@ -29,7 +29,7 @@ model = dict(
         ])))
 
 train_pipeline = [
-    dict(type='VideoInit'),
+    dict(type='VideoInit', backend='cv2'),
     dict(type='DFERSampleFrames', clip_len=clip_len,
          frame_interval=frame_interval),
     dict(type='VideoDecode'),
@@ -40,7 +40,7 @@ train_pipeline = [
     dict(type='PackActionInputs', meta_keys=('video_id', 'view_id')),
 ]
 test_pipeline = [
-    dict(type='VideoInit'),
+    dict(type='VideoInit', backend='cv2'),
     dict(type='DFERSampleFrames', clip_len=clip_len,
          frame_interval=frame_interval, test_mode=True, num_views=2),
     dict(type='VideoDecode'),

@@ -23,7 +23,7 @@ model = dict(
                  default_grid=(clip_len // 2, size // 16, size // 16)))
 
 train_pipeline = [
-    dict(type='VideoInit'),
+    dict(type='VideoInit', backend='cv2'),
     dict(type='DFERSampleFrames', clip_len=clip_len,
          frame_interval=frame_interval),
     dict(type='VideoDecode'),
