@@ -113,3 +113,17 @@ def test_bad_shapes_raise(clip):
         loss.targets(torch.zeros(1, 3, 3, 8, 8))
     with pytest.raises(ValueError, match='temporal tubelet'):
         MaskedReconstructionLoss((1, 4, 4), motion_target=True)
+
+
+def test_no_masked_token_gives_zero_not_nan(clip):
+    """Mask ratio 0 (e.g. AdaTosk's classifier alone): nothing to
+    reconstruct; the loss is 0 and backward still runs."""
+    loss = MaskedReconstructionLoss(TUB)
+    pred = torch.zeros(2, 0, 96, requires_grad=True)
+    out = loss(pred, torch.from_numpy(clip),
+               torch.zeros(2, 0, dtype=torch.long))
+    assert out['per_token'].shape == (2, 0)
+    assert torch.equal(out['per_sample'], torch.zeros(2))
+    assert out['loss'].item() == 0.0
+    out['loss'].backward()
+    assert pred.grad is not None and pred.grad.shape == (2, 0, 96)

@@ -215,3 +215,16 @@ def test_pretraining_checkpoint_hands_off():
                                        for k in res.unexpected_keys)
     torch.testing.assert_close(model.backbone.blocks[1].attn.qkv.weight,
                                pre.backbone.blocks[1].attn.qkv.weight)
+
+
+def test_mask_ratio_zero_trains_the_classifier_alone():
+    """TubeMasker(mask_ratio=0): every token is visible, L_rec is 0 (not
+    NaN) and the classification branch still trains."""
+    model = build(masker=dict(type='TubeMasker', mask_ratio=0.0))
+    data = model.data_preprocessor(batch(), True)
+    losses = model(**data, mode='loss')
+    assert losses['loss_rec'].item() == 0.0
+    assert torch.isfinite(losses['loss_cls'])
+    (losses['loss_rec'] + losses['loss_cls']).backward()
+    grads = [p.grad for p in model.backbone.parameters() if p.requires_grad]
+    assert any(g is not None and g.abs().sum() > 0 for g in grads)

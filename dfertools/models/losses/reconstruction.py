@@ -92,7 +92,8 @@ class MaskedReconstructionLoss(nn.Module):
 
         Returns:
             dict with ``per_token`` ``[B, Nm]``, ``per_sample`` ``[B]`` and
-            ``loss`` (mean of ``per_sample``).
+            ``loss`` (mean of ``per_sample``). With no masked token
+            (``Nm = 0``) the loss is 0, not NaN.
         """
         patches = patchify(clip.float(), self.tubelet_size)
         b, n = patches.shape[:2]
@@ -111,6 +112,10 @@ class MaskedReconstructionLoss(nn.Module):
                          self.motion_weight * err[..., half:].mean(-1))
         else:
             per_token = err.mean(-1)
-        per_sample = per_token.mean(-1)
+        # no masked token (mask ratio 0, e.g. AdaTosk's classifier alone):
+        # nothing to reconstruct, a zero loss that keeps the graph instead
+        # of the NaN of an empty mean
+        per_sample = (per_token.mean(-1) if per_token.shape[-1]
+                      else per_token.sum(-1))
         return dict(per_token=per_token, per_sample=per_sample,
                     loss=per_sample.mean())
