@@ -95,6 +95,14 @@ class MaskedReconstructionLoss(nn.Module):
             ``loss`` (mean of ``per_sample``). With no masked token
             (``Nm = 0``) the loss is 0, not NaN.
         """
+        if masked_idx.shape[1] == 0:
+            # no masked token (mask ratio 0, e.g. AdaTosk's classifier
+            # alone): nothing to reconstruct; a zero loss that keeps the
+            # graph instead of the NaN of an empty mean
+            per_token = pred.float().sum(-1)  # [B, 0]
+            per_sample = per_token.sum(-1)
+            return dict(per_token=per_token, per_sample=per_sample,
+                        loss=per_sample.mean())
         patches = patchify(clip.float(), self.tubelet_size)
         b, n = patches.shape[:2]
         idx = masked_idx.view(b, -1, 1, 1, 1).expand(
@@ -112,10 +120,6 @@ class MaskedReconstructionLoss(nn.Module):
                          self.motion_weight * err[..., half:].mean(-1))
         else:
             per_token = err.mean(-1)
-        # no masked token (mask ratio 0, e.g. AdaTosk's classifier alone):
-        # nothing to reconstruct, a zero loss that keeps the graph instead
-        # of the NaN of an empty mean
-        per_sample = (per_token.mean(-1) if per_token.shape[-1]
-                      else per_token.sum(-1))
+        per_sample = per_token.mean(-1)
         return dict(per_token=per_token, per_sample=per_sample,
                     loss=per_sample.mean())
