@@ -120,6 +120,11 @@ def benchmark_data(cfg, batch: Optional[int], steps: int, warmup: int,
     if batch:
         dl_cfg.batch_size = batch
     dl_cfg.persistent_workers = False
+    # one endless epoch, as mmaction2's side below (a list of `need` clips)
+    # and as a real run with persistent workers: without it the config's
+    # epoch-long sampler ends every len(dataset) clips and the workers are
+    # forked again, a start-up cost training does not pay
+    dl_cfg.sampler = dict(type='InfiniteSampler', shuffle=True)
     if num_workers is not None:
         dl_cfg.num_workers = num_workers
     if num_repeats:
