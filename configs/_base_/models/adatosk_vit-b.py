@@ -38,7 +38,7 @@ model = dict(
                 distance='l1'),
             class_semantic=dict(
                 type='ClassSemanticSoftMask', top_r=2, scores='A+M'))),
-    eval_masker=dict(type='FixedTubeMasker', mask_ratio=0.7, seed=0),
+    eval_masker=dict(type='FixedTubeMasker', mask_ratio=0.7, pattern='even'),
     lambda_rec=1.0,
     lambda_cls=0.1,
     data_preprocessor=dict(
