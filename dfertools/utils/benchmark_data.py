@@ -142,7 +142,8 @@ def benchmark_data(cfg, batch: Optional[int], steps: int, warmup: int,
                       label=ds.get_data_info(i % len(ds))['label'],
                       start_index=0, modality='RGB') for i in range(need)]
         t, h, w = clip_shape(cfg)
-        step = next((p.get('frame_interval', 1) for p in dl_cfg.dataset.pipeline
+        step = next((p.get('frame_interval', 1)
+                     for p in dl_cfg.dataset.pipeline
                      if 'frame_interval' in p), 1)
         pipe = Compose([MMA_TRANSFORMS.build(p) for p in
                         mmaction_train_pipeline(t, step, (h, w))])
