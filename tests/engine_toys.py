@@ -1,6 +1,9 @@
 """A tiny model and dataset for running mmengine's Runner in engine tests."""
+import copy
+
 import torch
 from mmaction.structures import ActionDataSample
+from mmengine.hooks import Hook
 from mmengine.model import BaseModel
 from torch.utils.data import Dataset
 
@@ -47,10 +50,27 @@ class ToyModel(BaseModel):
         return logits
 
 
+class Snapshot(Hook):
+    """Records a copy of the model state (parameters and buffers) and of
+    the optimizer state after every step."""
+    priority = 'VERY_LOW'
+
+    def __init__(self):
+        self.params, self.states = [], []
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        self.params.append(copy.deepcopy(runner.model.state_dict()))
+        self.states.append(copy.deepcopy(
+            runner.optim_wrapper.optimizer.state_dict()))
+
+
 def runner_cfg(work_dir, dataset, max_iters=4, custom_hooks=(),
-               checkpoint=None, **kwargs):
+               checkpoint=None, model=None, **kwargs):
+    """Runner kwargs training ``model`` (default: a ``ToyModel`` for the
+    dataset's classes) on ``dataset`` in batches of 2, in order."""
     cfg = dict(
-        model=ToyModel(dataset.num_classes),
+        model=model if model is not None else ToyModel(dataset.num_classes),
         work_dir=str(work_dir),
         train_dataloader=dict(
             dataset=dataset, batch_size=2, num_workers=0,

@@ -1,7 +1,6 @@
 """Two CPU processes (gloo): DFERMetric with uneven, padded shards, and the
 NonFiniteLossHook guard when only one rank sees a NaN loss."""
 import os
-import socket
 import tempfile
 
 import pytest
@@ -9,15 +8,11 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
+from tests.fixtures.cli import free_port
+
 PROBS = [[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.3, 0.5],
          [0.6, 0.3, 0.1], [0.1, 0.1, 0.8]]
 VIDEOS = [('a', 0, 0), ('a', 1, 0), ('b', 0, 1), ('b', 1, 1), ('c', 0, 2)]
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def _samples(indices):
@@ -77,7 +72,7 @@ def test_two_ranks():
     with tempfile.TemporaryDirectory() as tmp:
         manager = mp.Manager()
         results = manager.dict()
-        mp.spawn(_worker, args=(_free_port(), tmp, results), nprocs=2)
+        mp.spawn(_worker, args=(free_port(), tmp, results), nprocs=2)
         r0, r1 = results[0], results[1]
         from dfertools.evaluation.predictions import load_dump
         for size in (5, 6):

@@ -4,42 +4,32 @@ and predictions, and a rank that raises brings the whole job down with its
 error instead of leaving the other rank hanging in a collective."""
 import json
 import os
-import socket
 import sys
 import textwrap
 
 import pytest
 
-from tests.fixtures.cli import ROOT, TOY_CONFIG, run
-
-
-def _free_port() -> str:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return str(s.getsockname()[1])
-
-
-def _ok(proc):
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout + proc.stderr
+from tests.fixtures.cli import ROOT, TOY_CONFIG, check_ok, free_port, run
 
 
 @pytest.mark.slow
 def test_uneven_shards_match_single_process(tmp_path):
     work = tmp_path / 'work'
-    _ok(run([sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir',
-             str(work), '--cfg-options', 'train_cfg.max_epochs=1']))
+    check_ok(run([sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir',
+                  str(work), '--cfg-options', 'train_cfg.max_epochs=1']))
     ckpt = str(work / 'epoch_1.pth')
     # 7 test samples on 2 ranks: 4 + 3 (the sampler pads the second shard)
     opts = ['--cfg-options', 'test_dataloader.dataset.num_samples=7',
             'test_evaluator.type=ToyDumpMetric']
     one, two = tmp_path / 'one.json', tmp_path / 'two.json'
-    out1 = _ok(run([sys.executable, 'tools/test.py', TOY_CONFIG, ckpt,
-                    '--work-dir', str(tmp_path / 't1'), '--dump', str(one),
-                    *opts]))
-    out2 = _ok(run(['bash', 'tools/dist_test.sh', TOY_CONFIG, ckpt, '2',
-                    '--work-dir', str(tmp_path / 't2'), '--dump', str(two),
-                    *opts], PORT=_free_port()))
+    out1 = check_ok(run([sys.executable, 'tools/test.py', TOY_CONFIG, ckpt,
+                         '--work-dir', str(tmp_path / 't1'),
+                         '--dump', str(one),
+                         *opts]))
+    out2 = check_ok(run(['bash', 'tools/dist_test.sh', TOY_CONFIG, ckpt, '2',
+                         '--work-dir', str(tmp_path / 't2'),
+                         '--dump', str(two),
+                         *opts], PORT=str(free_port())))
     assert "'backend': 'gloo'" in out2 or 'backend=gloo' in out2
     recs = [sorted(json.loads(p.read_text()), key=lambda r: r['video_id'])
             for p in (one, two)]
@@ -88,7 +78,7 @@ def test_a_rank_that_raises_brings_the_job_down(tmp_path):
     # kill it and fail (within the subprocess timeout), not wait for the
     # collective's 30-minute timeout
     proc = run(['bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir',
-                str(tmp_path / 'work')], timeout=150, PORT=_free_port(),
+                str(tmp_path / 'work')], timeout=150, PORT=str(free_port()),
                PYTHONPATH=f'{ROOT}{os.pathsep}{tmp_path}')
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0, out[-3000:]

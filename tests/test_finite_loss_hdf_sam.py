@@ -4,18 +4,17 @@ SAMOptimWrapper (step_with_closure: two forward/backward passes). A NaN
 input in iteration 2 must not reach the weights, the optimizer state, the
 DSM scaler's g nor the BatchNorm statistics, and the run must stop naming
 the iteration, the batch's ids and the loss parts."""
-import copy
-
 import pytest
 import torch
 from mmaction.structures import ActionDataSample
-from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from torch.utils.data import Dataset
 
 import dfertools.engine  # noqa: F401
 import dfertools.models  # noqa: F401
 from dfertools.engine import NonFiniteLossError
+from tests.engine_toys import Snapshot, runner_cfg
+from tests.fixtures.tiny_hdf import tiny_hdf_cfg
 
 
 class ClipDataset(Dataset):
@@ -38,47 +37,15 @@ class ClipDataset(Dataset):
         return dict(inputs=x, data_samples=s)
 
 
-class Snapshot(Hook):
-    priority = 'VERY_LOW'
-
-    def __init__(self):
-        self.states = []
-
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
-                         outputs=None):
-        self.states.append(copy.deepcopy(runner.model.state_dict()))
-
-
-def _model():
-    return dict(
-        type='HDFRecognizer',
-        backbone=dict(type='X3DWithDAM', gamma_w=0.5, gamma_b=1.0,
-                      gamma_d=1.0, se_ratio=None),
-        cls_head=dict(type='HDFHead', num_classes=3, in_channels=128,
-                      mid_channels=32, dropout_ratio=0.0,
-                      average_clips='prob'),
-        data_preprocessor=dict(type='ActionDataPreprocessor',
-                               mean=[114.75] * 3, std=[57.375] * 3,
-                               format_shape='NCTHW'))
-
-
 @pytest.mark.parametrize('wrapper', ['OptimWrapper', 'SAMOptimWrapper'])
 def test_hdf_step_nan_never_reaches_the_weights(tmp_path, wrapper):
     snap = Snapshot()
-    runner = Runner(
-        model=_model(), work_dir=str(tmp_path),
-        train_dataloader=dict(
-            dataset=ClipDataset(poison=['v3']), batch_size=2, num_workers=0,
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            collate_fn=dict(type='pseudo_collate')),
-        train_cfg=dict(by_epoch=False, max_iters=3, val_interval=10 ** 6),
-        optim_wrapper=dict(type=wrapper, optimizer=dict(
-            type='AdamW', lr=1e-3)),
-        default_hooks=dict(checkpoint=None,
-                           logger=dict(type='LoggerHook', interval=1)),
-        custom_hooks=[dict(type='NonFiniteLossHook')],
-        default_scope='dfertools', log_level='WARNING',
-        experiment_name=f'hdf_nan_{wrapper}')
+    runner = Runner(**runner_cfg(
+        tmp_path, ClipDataset(poison=['v3']), max_iters=3,
+        custom_hooks=[dict(type='NonFiniteLossHook')], model=tiny_hdf_cfg(),
+        optim_wrapper=dict(type=wrapper, optimizer=dict(type='AdamW',
+                                                        lr=1e-3)),
+        experiment_name=f'hdf_nan_{wrapper}'))
     runner.register_hook(snap)
     with pytest.raises(NonFiniteLossError) as err:
         runner.train()
@@ -87,10 +54,10 @@ def test_hdf_step_nan_never_reaches_the_weights(tmp_path, wrapper):
     assert "'v2 [view 0]', 'v3 [view 0]'" in msg
     assert 'loss_ce=nan' in msg and 'loss_sc=' in msg
     assert 'not applied' in msg
-    assert len(snap.states) == 1
+    assert len(snap.params) == 1
     model = runner.model
     now = model.state_dict()
-    for k, v in snap.states[0].items():  # params and buffers, g included
+    for k, v in snap.params[0].items():  # params and buffers, g included
         assert torch.equal(now[k], v), k
     assert torch.isfinite(model.loss_scaler.g) and model.loss_scaler.g != 1
     for state in runner.optim_wrapper.optimizer.state.values():
@@ -132,7 +99,7 @@ def _ddp_worker(rank, init_file, result_file, kind):
     from mmengine.dataset import pseudo_collate
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('dfertools'):
-        model = MODELS.build(_model())
+        model = MODELS.build(tiny_hdf_cfg())
         model.init_weights()
         ow = build_optim_wrapper(model, dict(
             type=kind, optimizer=dict(type='AdamW', lr=1e-3)))

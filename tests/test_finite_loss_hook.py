@@ -1,30 +1,13 @@
 """NonFiniteLossHook through mmengine's Runner on a toy model (CPU)."""
-import copy
-
 import pytest
 import torch
-from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import dfertools.engine  # noqa: F401
 from dfertools.engine import NonFiniteLossError
 from dfertools.registry import HOOKS
 
-from tests.engine_toys import ToyDataset, runner_cfg
-
-
-class Snapshot(Hook):
-    """Records a copy of the parameters and SGD state after every step."""
-    priority = 'VERY_LOW'
-
-    def __init__(self):
-        self.params, self.states = [], []
-
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
-                         outputs=None):
-        self.params.append(copy.deepcopy(runner.model.state_dict()))
-        self.states.append(copy.deepcopy(
-            runner.optim_wrapper.optimizer.state_dict()))
+from tests.engine_toys import Snapshot, ToyDataset, runner_cfg
 
 
 def all_finite(state):

@@ -11,21 +11,7 @@ import dfertools.engine  # noqa: F401
 import dfertools.models  # noqa: F401
 from dfertools.models.losses.grad_norm_scaler import global_grad_norm
 from dfertools.registry import MODELS
-
-
-def _cfg(**kw):
-    cfg = dict(
-        type='HDFRecognizer',
-        backbone=dict(type='X3DWithDAM', gamma_w=0.5, gamma_b=1.0,
-                      gamma_d=1.0, se_ratio=None),
-        cls_head=dict(type='HDFHead', num_classes=3, in_channels=128,
-                      mid_channels=32, dropout_ratio=0.0,
-                      average_clips='prob'),
-        data_preprocessor=dict(type='ActionDataPreprocessor',
-                               mean=[114.75] * 3, std=[57.375] * 3,
-                               format_shape='NCTHW'))
-    cfg.update(kw)
-    return cfg
+from tests.fixtures.tiny_hdf import tiny_hdf_cfg
 
 
 def _build(cfg):
@@ -66,7 +52,7 @@ def _total_grad_norm(model, batch, g):
 
 
 def test_train_step_records_previous_g():
-    model = _build(_cfg())
+    model = _build(tiny_hdf_cfg())
     ow = _optim(model)
     batch = _batch()
     expected_g = _total_grad_norm(model, batch, 1.0)
@@ -96,8 +82,8 @@ def test_train_step_records_previous_g():
 
 
 def test_exact_mode_uses_current_g():
-    model = _build(_cfg(loss_scaler=dict(type='GradNormLossScaler',
-                                         exact=True)))
+    model = _build(tiny_hdf_cfg(
+        loss_scaler=dict(type='GradNormLossScaler', exact=True)))
     batch = _batch()
     expected_g = _total_grad_norm(model, batch, 1.0)
     log = model.train_step(copy.deepcopy(batch), _optim(model))
@@ -109,7 +95,7 @@ def test_exact_mode_uses_current_g():
 
 
 def test_sam_train_step():
-    model = _build(_cfg())
+    model = _build(tiny_hdf_cfg())
     ow = _optim(model, 'SAMOptimWrapper')
     batch = _batch()
     expected_g = _total_grad_norm(model, batch, 1.0)
@@ -128,17 +114,17 @@ def test_sam_train_step():
 
 
 def test_ce_only_ablation():
-    model = _build(_cfg(contrastive_loss=None, loss_scaler=None,
-                        backbone=dict(type='X3DWithDAM', dam_cfg=None,
-                                      gamma_w=0.5, gamma_b=1.0, gamma_d=1.0,
-                                      se_ratio=None)))
+    model = _build(tiny_hdf_cfg(
+        contrastive_loss=None, loss_scaler=None,
+        backbone=dict(type='X3DWithDAM', dam_cfg=None, gamma_w=0.5,
+                      gamma_b=1.0, gamma_d=1.0, se_ratio=None)))
     log = model.train_step(_batch(), _optim(model))
     assert set(log) == {'loss', 'loss_cls'}
     assert torch.isfinite(log['loss'])
 
 
 def test_predict_two_views_softmax():
-    model = _build(_cfg()).eval()
+    model = _build(tiny_hdf_cfg()).eval()
     with torch.no_grad():
         out = model.test_step(_batch(views=2))
     assert len(out) == 4
@@ -150,9 +136,9 @@ def test_predict_two_views_softmax():
 
 def test_head_errors():
     with pytest.raises(TypeError, match='forward_with_feat'):
-        _build(_cfg(cls_head=dict(type='X3DHead', num_classes=3,
-                                  in_channels=128)))
-    model = _build(_cfg())
+        _build(tiny_hdf_cfg(cls_head=dict(type='X3DHead', num_classes=3,
+                                          in_channels=128)))
+    model = _build(tiny_hdf_cfg())
     data = model.data_preprocessor(_batch(views=2), True)
     with pytest.raises(ValueError, match='one view per sample'):
         model.loss(data['inputs'], data['data_samples'])
@@ -167,7 +153,7 @@ def test_ddp_wrapper_keeps_dsm_step(tmp_path, kind):
     dist.init_process_group('gloo', init_method=f'file://{tmp_path}/pg',
                             rank=0, world_size=1)
     try:
-        model = _build(_cfg())
+        model = _build(tiny_hdf_cfg())
         batch = _batch()
         expected_g = _total_grad_norm(model, batch, 1.0)
         ddp = HDFDistributedDataParallel(module=model)

@@ -11,19 +11,14 @@ import shutil
 import pytest
 import torch
 
-from tests.fixtures.cli import TOY_CONFIG, run_tool
-
-
-def _ok(proc):
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout + proc.stderr
+from tests.fixtures.cli import TOY_CONFIG, check_ok, run_tool
 
 
 @pytest.fixture(scope='module')
 def one_epoch(tmp_path_factory):
     work = tmp_path_factory.mktemp('train') / 'work'
-    out = _ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
-                       '--cfg-options', 'train_cfg.max_epochs=1'))
+    out = check_ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
+                            '--cfg-options', 'train_cfg.max_epochs=1'))
     assert 'Epoch(train) [1][4/4]' in out
     return work
 
@@ -35,8 +30,8 @@ def _copy(work, tmp_path):
 
 
 def _test_metrics(checkpoint, work_dir):
-    out = _ok(run_tool('test.py', TOY_CONFIG, str(checkpoint),
-                       '--work-dir', str(work_dir)))
+    out = check_ok(run_tool('test.py', TOY_CONFIG, str(checkpoint),
+                            '--work-dir', str(work_dir)))
     import re
     return [re.findall(r'(acc/\w+): ([\d.]+)', ln) for ln in out.splitlines()
             if 'Epoch(test)' in ln and 'acc/' in ln]
@@ -56,8 +51,8 @@ def test_first_run_saves_epoch_1(one_epoch):
 
 def test_auto_resume_continues_at_epoch_2(one_epoch, tmp_path):
     work = _copy(one_epoch, tmp_path)
-    out = _ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
-                       '--resume'))
+    out = check_ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
+                            '--resume'))
     assert 'resumed epoch: 1, iter: 4' in out
     assert 'Epoch(train) [1]' not in out.split('resumed epoch')[1]
     assert 'Epoch(train) [2][4/4]' in out
@@ -69,8 +64,8 @@ def test_auto_resume_continues_at_epoch_2(one_epoch, tmp_path):
 def test_resume_from_explicit_path(one_epoch, tmp_path):
     ckpt = one_epoch / 'epoch_1.pth'
     work = tmp_path / 'other'
-    out = _ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
-                       '--resume', str(ckpt)))
+    out = check_ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
+                            '--resume', str(ckpt)))
     assert f'continuing from {ckpt}' in out
     assert 'resumed epoch: 1, iter: 4' in out
     assert _meta(work / 'epoch_2.pth')['iter'] == 8
@@ -86,8 +81,8 @@ def test_resume_never_executes_the_config_stored_in_the_checkpoint(
     ckpt['meta']['config'] = (
         f"open({str(marker)!r}, 'w').write('ran')\nx = 1\n")
     torch.save(ckpt, work / 'epoch_1.pth')
-    out = _ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
-                       '--resume'))
+    out = check_ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
+                            '--resume'))
     assert 'resumed epoch: 1, iter: 4' in out
     assert not marker.exists()
 
@@ -110,9 +105,10 @@ def test_amp_on_cpu_is_refused_clearly(tmp_path):
 @pytest.mark.slow
 def test_test_tool_dumps_pickle_with_dump_results(one_epoch, tmp_path):
     dump = tmp_path / 'preds.pkl'
-    out = _ok(run_tool('test.py', TOY_CONFIG, str(one_epoch / 'epoch_1.pth'),
-                       '--work-dir', str(tmp_path / 'w'),
-                       '--dump', str(dump)))
+    ckpt = str(one_epoch / 'epoch_1.pth')
+    out = check_ok(run_tool('test.py', TOY_CONFIG, ckpt,
+                            '--work-dir', str(tmp_path / 'w'),
+                            '--dump', str(dump)))
     assert 'acc/top1' in out
     with open(dump, 'rb') as f:  # our own file, written just now
         records = pickle.load(f)
@@ -123,10 +119,11 @@ def test_test_tool_dumps_pickle_with_dump_results(one_epoch, tmp_path):
 def test_test_tool_gives_dump_path_to_metrics_that_take_it(
         one_epoch, tmp_path):
     dump = tmp_path / 'records.json'
-    out = _ok(run_tool('test.py', TOY_CONFIG, str(one_epoch / 'epoch_1.pth'),
-                       '--work-dir', str(tmp_path / 'w'), '--dump',
-                       str(dump), '--cfg-options',
-                       'test_evaluator.type=ToyDumpMetric'))
+    ckpt = str(one_epoch / 'epoch_1.pth')
+    out = check_ok(run_tool('test.py', TOY_CONFIG, ckpt,
+                            '--work-dir', str(tmp_path / 'w'), '--dump',
+                            str(dump), '--cfg-options',
+                            'test_evaluator.type=ToyDumpMetric'))
     assert 'toy/acc' in out
     records = json.loads(dump.read_text())
     assert len(records) == 8
@@ -176,17 +173,19 @@ def test_killed_run_resumes_where_its_last_checkpoint_left_off(tmp_path):
     last = (work / 'last_checkpoint').read_text().strip()
     epoch = _meta(last)['epoch']
     assert epoch < 3, 'killed too late to test resuming'
-    out = _ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
-                       '--resume', '--cfg-options', 'train_cfg.max_epochs=3',
-                       *random_model))
+    out = check_ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
+                            '--resume', '--cfg-options',
+                            'train_cfg.max_epochs=3',
+                            *random_model))
     assert f'resumed epoch: {epoch}, iter: {4 * epoch}' in out
     assert f'Epoch(train) [{epoch + 1}][1/4]' in out
     meta = _meta(work / 'epoch_3.pth')
     assert (meta['epoch'], meta['iter']) == (3, 12)
     # same seed, no interruption: the same weights and test metrics
     straight = tmp_path / 'straight'
-    _ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(straight),
-                 '--cfg-options', 'train_cfg.max_epochs=3', *random_model))
+    check_ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(straight),
+                      '--cfg-options', 'train_cfg.max_epochs=3',
+                      *random_model))
     from dfertools.utils.checkpoint import safe_load
     import torch
     a = safe_load(str(straight / 'epoch_3.pth'))['state_dict']
