@@ -73,16 +73,24 @@ def _good_video() -> bytes:
     return _GOOD
 
 
+def _decode(path: str, clip_len: int, interval: int):
+    """Open, sample and decode ``path``; ``None`` when it is refused as a
+    ``CorruptVideoError`` (which must name the path)."""
+    try:
+        res = VideoInit()(dict(filename=path))
+        res = DFERSampleFrames(clip_len, interval, test_mode=True)(res)
+        return VideoDecode()(res)
+    except CorruptVideoError as err:
+        assert path in str(err)
+        return None
+
+
 def _load(data: bytes, name='x.mp4'):
     path = os.path.join(_DIR, name)
     with open(path, 'wb') as f:
         f.write(data)
-    try:
-        res = VideoInit()(dict(filename=path))
-        res = DFERSampleFrames(4, 2, test_mode=True)(res)
-        res = VideoDecode()(res)
-    except CorruptVideoError as err:
-        assert path in str(err)
+    res = _decode(path, 4, 2)
+    if res is None:
         return
     assert len(res['imgs']) == 4
     assert all(img.dtype == np.uint8 and img.ndim == 3 for img in res['imgs'])
@@ -113,11 +121,6 @@ def test_frame_folder_with_random_bytes_as_jpg(data):
     path = os.path.join(folder, '1.jpg')
     with open(path, 'wb') as f:
         f.write(data)
-    try:
-        res = VideoInit()(dict(filename=folder))
-        res = DFERSampleFrames(2, 1, test_mode=True)(res)
-        res = VideoDecode()(res)
-    except CorruptVideoError as err:
-        assert folder in str(err)
-        return
-    assert res['imgs'][0].shape[2] == 3
+    res = _decode(folder, 2, 1)
+    if res is not None:
+        assert res['imgs'][0].shape[2] == 3
