@@ -33,6 +33,7 @@ def main(argv=None):
         setup_env.setup_dump(cfg, args.dump)
     runner = setup_env.build_runner(cfg)
     runner.test()
+    setup_env.close_distributed()
 
 
 if __name__ == '__main__':

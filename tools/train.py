@@ -51,6 +51,7 @@ def main(argv=None):
     setup_env.setup_randomness(cfg, args.seed, args.deterministic)
     runner = setup_env.build_runner(cfg)
     runner.train()
+    setup_env.close_distributed()
 
 
 if __name__ == '__main__':

@@ -252,3 +252,13 @@ def build_runner(cfg: Config):
     from dfertools.engine.runner import DFERRunner
     return DFERRunner.from_cfg(cfg)
 
+
+
+def close_distributed() -> None:
+    """Destroy the process group a distributed run started, once the run is
+    done. Left alive, gloo's threads can still be running while the
+    interpreter exits, and a rank then aborts with "terminate called
+    without an active exception" (SIGABRT) after a successful run."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
