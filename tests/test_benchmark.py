@@ -4,6 +4,7 @@ assertions."""
 import json
 import os.path as osp
 
+import pytest
 import torch
 from mmengine.config import Config
 
@@ -75,7 +76,11 @@ def test_compared_models_agree_in_train_mode_forward_and_grads():
                                theirs[1].weight.grad, rtol=1e-4, atol=1e-5)
 
 
-def test_data_mode_smoke_with_repeats_and_mmaction_pipeline(tmp_path):
+@pytest.mark.parametrize('workers', [0, 2])
+def test_data_mode_smoke_with_repeats_and_mmaction_pipeline(tmp_path,
+                                                            workers):
+    """The benchmark config loads with 2 threads (0: in the caller);
+    mmaction2's side with as many worker processes."""
     from dfertools.datasets.synthetic_writer import generate
     generate(str(tmp_path / 'synth'), num_labeled=24, num_unlabeled=0,
              size=32, frames=(16, 18), num_folds=2, workers=0,
@@ -84,8 +89,10 @@ def test_data_mode_smoke_with_repeats_and_mmaction_pipeline(tmp_path):
                                    'vit-s_synth-dfer-160.py'))
     cfg.train_dataloader.dataset.data_root = str(tmp_path / 'synth')
     r = run_benchmark(cfg, 'data', batch=2, steps=2, warmup=1,
-                      compare='mmaction-vit', num_workers=0, num_repeats=2)
+                      compare='mmaction-vit', num_workers=workers,
+                      num_repeats=2)
     assert r['num_repeats'] == 2 and r['batch'] == 2
+    assert r['num_workers'] == workers
     assert r['ours']['clips'] == 2 * 2 * 2  # steps x batch x repeats
     assert r['theirs']['clips'] == 2 * 2
     for side in ('ours', 'theirs'):

@@ -2,7 +2,8 @@
 # 16 x 160 x 160 clips (8 x 10 x 10 = 800 tokens), on a ViT-S VideoViT
 # (384-d, 12 blocks, 6 heads) with the fine-tuning recipe (fused AdamW,
 # layer decay) and the SynthDFER training pipeline (OpenCV decoding, uint8
-# clips until the data preprocessor). Generate 160x160 SynthDFER first:
+# clips until the data preprocessor, 2 loader threads). Generate 160x160
+# SynthDFER first:
 #   python tools/data/make_synthetic.py --out data/synth_dfer_160 --size 160
 # then e.g.
 #   python tools/analysis/benchmark.py --config THIS --mode train \
@@ -35,14 +36,15 @@ train_pipeline = [
     dict(type='DFERSampleFrames', clip_len=clip_len,
          frame_interval=frame_interval),
     dict(type='VideoDecode'),
-    dict(type='RandomResizedCrop', area_range=(0.7, 1.0)),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
+    dict(type='RandomResizedCropFlip', size=input_size,
+         area_range=(0.7, 1.0), flip_ratio=0.5),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]
+# 2 loader threads (dfertools/datasets/thread_loader.py): no worker
+# processes, no shared-memory transfer; per-sample seeds keep it exact
 train_dataloader = dict(
-    batch_size=8, num_workers=2,
+    batch_size=8, num_workers=2, worker_type='thread',
     dataset=dict(data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader

@@ -19,12 +19,16 @@ The tools build this runner unless a config names its own ``runner_type``.
   ``worker_init_fn`` in the dataloader config, workers are seeded by
   :func:`~dfertools.engine.worker_seed.epoch_worker_init_fn` instead of
   MMEngine's per-epoch-constant seeds (see that module).
+* **Thread loading on request.** ``worker_type='thread'`` in a dataloader
+  config builds a :class:`~dfertools.datasets.thread_loader.ThreadDataLoader`
+  (``num_workers`` threads, per-sample seeds) instead of worker processes.
 """
 import os.path as osp
 
 from mmengine.dist import get_rank, master_only
 from mmengine.runner import Runner
 
+from dfertools.datasets.thread_loader import build_thread_loader
 from dfertools.registry import RUNNERS
 from dfertools.utils.atomic_file import atomic_path
 from .worker_seed import epoch_worker_init_fn
@@ -48,6 +52,17 @@ class DFERRunner(Runner):
 
     @staticmethod
     def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
+        worker_type = (dataloader.get('worker_type', 'process')
+                       if isinstance(dataloader, dict) else 'process')
+        if worker_type == 'thread':
+            return build_thread_loader(dataloader, Runner.build_dataloader,
+                                       seed, diff_rank_seed, rank=get_rank())
+        if worker_type != 'process':
+            raise ValueError(f"dataloader worker_type must be 'process' (the "
+                             f"default) or 'thread', got {worker_type!r}.")
+        if isinstance(dataloader, dict):
+            dataloader = dict(dataloader)
+            dataloader.pop('worker_type', None)
         if (isinstance(dataloader, dict) and seed is not None
                 and dataloader.get('num_workers', 0) > 0
                 and 'worker_init_fn' not in dataloader):

@@ -61,7 +61,7 @@ def _time_loader(loader, steps: int, warmup: int) -> dict:
     it = _cycle(loader)
     for _ in range(warmup):
         next(it)
-    times, clips = [], 0
+    times, clips, samples = [], 0, 0
     t_all, c_all = time.perf_counter(), time.process_time()
     for _ in range(steps):
         t0 = time.perf_counter()
@@ -69,15 +69,21 @@ def _time_loader(loader, steps: int, warmup: int) -> dict:
         times.append(time.perf_counter() - t0)
         clips += sum(int(x.shape[0]) if x.dim() == 5 else 1
                      for x in batch['inputs'])  # [R, C, T, H, W]: R clips
+        samples += len(batch['inputs'])
     total = time.perf_counter() - t_all
     cpu = time.process_time() - c_all
     it.close()  # ends the epoch: workers shut down and are reaped
+    if hasattr(loader, 'shutdown'):  # ThreadDataLoader: join its threads
+        loader.shutdown()
     workers = getattr(loader, 'num_workers', 0)
-    # all clips the loader produced: warm-up, timed, and the batches the
-    # workers had prefetched when it stopped
-    batches = steps + warmup + ((loader.prefetch_factor or 0) * workers
-                                if workers else 0)
-    produced = batches * clips / max(steps, 1)
+    if hasattr(loader, 'samples_loaded'):  # counted by the loader itself
+        produced = loader.samples_loaded * clips / max(samples, 1)
+    else:
+        # all clips the loader produced: warm-up, timed, and the batches
+        # the workers had prefetched when it stopped
+        batches = steps + warmup + ((loader.prefetch_factor or 0) * workers
+                                    if workers else 0)
+        produced = batches * clips / max(steps, 1)
     all_cpu = (time.process_time() - main0) + (_children_cpu_s() - children0)
     # clips_per_cpu_s: CPU time of this process only - the whole pipeline
     # with num_workers=0, just collation / transfer from workers otherwise;
@@ -114,7 +120,8 @@ def benchmark_data(cfg, batch: Optional[int], steps: int, warmup: int,
     from mmaction.registry import TRANSFORMS as MMA_TRANSFORMS
     from mmengine.dataset import Compose, pseudo_collate
     from mmengine.registry import init_default_scope
-    from mmengine.runner import Runner
+
+    from dfertools.engine.runner import DFERRunner
     init_default_scope(cfg.get('default_scope', 'dfertools'))
     dl_cfg = copy.deepcopy(cfg.train_dataloader)
     if batch:
@@ -131,7 +138,7 @@ def benchmark_data(cfg, batch: Optional[int], steps: int, warmup: int,
         dl_cfg.dataset.pipeline = with_repeats(dl_cfg.dataset.pipeline,
                                                num_repeats)
     need = (steps + warmup) * dl_cfg.batch_size
-    ours_loader = Runner.build_dataloader(dl_cfg)
+    ours_loader = DFERRunner.build_dataloader(dl_cfg)
     out = dict(batch=dl_cfg.batch_size,
                num_workers=dl_cfg.get('num_workers', 0),
                num_repeats=num_repeats or 1)

@@ -20,9 +20,8 @@ train_pipeline = [
          frame_interval=frame_interval),
     dict(type='VideoDecode'),
     dict(type='Resize', scale=(-1, input_size)),
-    dict(type='RandomResizedCrop', area_range=(0.6, 1.0)),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
+    dict(type='RandomResizedCropFlip', size=input_size,
+         area_range=(0.6, 1.0), flip_ratio=0.5),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs', meta_keys=meta_keys),
 ]

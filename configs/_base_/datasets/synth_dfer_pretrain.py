@@ -16,9 +16,8 @@ train_pipeline = [
     dict(type='DFERSampleFrames', clip_len=clip_len,
          frame_interval=frame_interval),
     dict(type='VideoDecode'),
-    dict(type='RandomResizedCrop', area_range=(0.7, 1.0)),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
+    dict(type='RandomResizedCropFlip', size=input_size,
+         area_range=(0.7, 1.0), flip_ratio=0.5),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs', meta_keys=meta_keys),
 ]

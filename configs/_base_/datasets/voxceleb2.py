@@ -19,9 +19,8 @@ train_pipeline = [
     dict(type='VideoDecode'),
     dict(type='VoxCeleb2Crop', rows=(0, 160), cols=(32, 192),
          expected_shape=(224, 224)),
-    dict(type='RandomResizedCrop', area_range=(0.6, 1.0)),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
+    dict(type='RandomResizedCropFlip', size=input_size,
+         area_range=(0.6, 1.0), flip_ratio=0.5),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs', meta_keys=meta_keys),
 ]

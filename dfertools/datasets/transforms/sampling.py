@@ -3,7 +3,8 @@
 :class:`DFERSampleFrames` picks ``clip_len`` frame indices ``frame_interval``
 apart, spanning ``(clip_len - 1) * frame_interval + 1`` frames:
 
-* training: a window placed uniformly at random;
+* training: a window placed uniformly at random (drawn from
+  :func:`~dfertools.datasets.sample_rng.sample_rng`);
 * testing: view ``k`` of ``N`` (``results['view_id']``, set by the dataset)
   starts at ``round(k * (T - span) / (N - 1))`` — N evenly placed windows,
   so 2 views are the start and the end of the clip; a single view is
@@ -17,6 +18,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from dfertools.registry import TRANSFORMS
+from ..sample_rng import sample_rng
 
 
 def window_indices(total_frames: int, clip_len: int, frame_interval: int,
@@ -55,7 +57,7 @@ class DFERSampleFrames(BaseTransform):
         span = (self.clip_len - 1) * self.frame_interval + 1
         max_start = max(total - span, 0)
         if not self.test_mode:
-            return int(np.random.randint(0, max_start + 1))
+            return int(sample_rng().randint(0, max_start + 1))
         if self.num_views == 1:
             return max_start // 2
         return int(round(view_id * max_start / (self.num_views - 1)))
