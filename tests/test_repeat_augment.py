@@ -8,6 +8,7 @@ import pytest
 import torch
 from mmengine.dataset import pseudo_collate
 
+from dfertools.datasets.sample_rng import sample_rng_scope
 from dfertools.datasets.transforms import RepeatAugment
 from dfertools.registry import TRANSFORMS
 
@@ -15,6 +16,9 @@ T, H, W, S = 4, 32, 40, 16
 AUG = [dict(type='RandomResizedCrop', area_range=(0.2, 0.6)),
        dict(type='Resize', scale=(S, S), keep_ratio=False),
        dict(type='Flip', flip_ratio=0.5)]
+# the same augmentation in one step, drawing from the sample's generator
+FUSED = [dict(type='RandomResizedCropFlip', size=S, area_range=(0.2, 0.6),
+              flip_ratio=0.5)]
 
 
 def decoded(seed=0):
@@ -34,10 +38,12 @@ def expected_clip(frames, params):
             for o in out]
 
 
-def test_repeats_share_the_decode_and_differ_in_augmentation():
+@pytest.mark.parametrize('aug', [AUG, FUSED], ids=['mmaction', 'fused'])
+def test_repeats_share_the_decode_and_differ_in_augmentation(aug):
     np.random.seed(3)
     results, source = decoded()
-    out = RepeatAugment(AUG, num_repeats=3)(results)
+    with sample_rng_scope([3]):
+        out = RepeatAugment(aug, num_repeats=3)(results)
     assert out['num_clips'] == 3 and len(out['imgs']) == 3 * T
     assert out['filename'] == 'clip.mp4'
     np.testing.assert_array_equal(out['frame_inds'], np.arange(T))
