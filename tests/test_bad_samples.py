@@ -1,6 +1,6 @@
-"""Bad-sample accounting across DataLoader workers: shared counts, the
-bad-path file, deterministic substitution, the fraction budget (in the
-workers and at epoch end through BadSampleHook)."""
+"""Bad-sample accounting across DataLoader workers (and loader threads):
+shared counts, the bad-path file, deterministic substitution, the fraction
+budget (in the workers and at epoch end through BadSampleHook)."""
 import copy
 import logging
 import os
@@ -10,11 +10,12 @@ from mmengine.dataset import pseudo_collate
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
-from torch.utils.data import DataLoader
+from torch.utils.data import BatchSampler, DataLoader, SequentialSampler
 
 from dfertools.datasets import (BadSampleHook, DFERDataset,
                                 TooManyBadSamplesError)
 from dfertools.datasets.bad_samples import read_bad_paths
+from dfertools.datasets.thread_loader import ThreadDataLoader
 from dfertools.registry import HOOKS
 from tests.data_toys import TinyVideoNet, make_video_list, train_pipeline
 
@@ -34,7 +35,12 @@ def _dataset(ann, **kwargs):
     return DFERDataset(ann, pipeline=train_pipeline(), **kwargs)
 
 
-def _ids(ds, num_workers):
+def _ids(ds, num_workers, threads=False):
+    if threads:  # ThreadDataLoader: num_workers threads, in this process
+        loader = ThreadDataLoader(
+            ds, BatchSampler(SequentialSampler(ds), 2, False),
+            pseudo_collate, num_threads=num_workers)
+        return [s.video_id for b in loader for s in b['data_samples']]
     loader = DataLoader(ds, batch_size=2, num_workers=num_workers,
                         collate_fn=pseudo_collate, shuffle=False)
     batches = iter(loader)
@@ -45,12 +51,15 @@ def _ids(ds, num_workers):
             batches._shutdown_workers()
 
 
-def test_counts_and_paths_reach_the_main_process(video_list, tmp_path):
+@pytest.mark.parametrize('threads', [False, True], ids=['processes',
+                                                         'threads'])
+def test_counts_and_paths_reach_the_main_process(video_list, tmp_path,
+                                                 threads):
     ann, bad_paths = video_list
     ds = _dataset(ann)
     ds.bad_samples.spool_file = str(tmp_path / 'bad_samples.txt')
     assert ds.bad_samples.totals() == (0, 0)
-    ids = _ids(ds, num_workers=2)
+    ids = _ids(ds, num_workers=2, threads=threads)
     assert len(ids) == 10
     # 10 items; 2 -> 3 (bad) -> 5, 3 -> 4, 7 -> 8: 3 + 1 extra failures
     assert ds.bad_samples.totals() == (14, 4)
@@ -62,7 +71,8 @@ def test_counts_and_paths_reach_the_main_process(video_list, tmp_path):
 def test_substitution_is_deterministic_for_any_worker_count(video_list):
     ann, bad_paths = video_list
     ids = [_ids(_dataset(ann), n) for n in (0, 1, 3)]
-    assert ids[0] == ids[1] == ids[2]
+    ids += [_ids(_dataset(ann), n, threads=True) for n in (0, 3)]
+    assert ids[0] == ids[1] == ids[2] == ids[3] == ids[4]
     # the next readable video in the list replaces a bad one
     assert [i[-8:-4] for i in ids[0]] == [
         '0000', '0001', '0004', '0004', '0004', '0005', '0006', '0008',

@@ -42,6 +42,7 @@ plain ``pickle`` outside worker start-up makes an unshared copy.
 """
 import os
 import tempfile
+import threading
 import uuid
 import weakref
 from typing import Dict, List, Optional, Set, Tuple
@@ -134,6 +135,9 @@ class BadSampleCounter:
         self._counts = torch.zeros(MAX_PROCESSES, 2,
                                    dtype=torch.int64).share_memory_()
         self._seen_paths = set()   # per process
+        # loader threads (ThreadDataLoader) of one process share a row and
+        # the seen-path set: serialise their updates
+        self._lock = threading.Lock()
 
     @property
     def report_file(self) -> Optional[str]:
@@ -150,19 +154,26 @@ class BadSampleCounter:
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state['_seen_paths'] = set()
+        del state['_lock']
         return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     # --- written by the process that loads -------------------------------
     def record_attempt(self) -> None:
-        self._counts[_worker_row(), ATTEMPTS] += 1
+        with self._lock:
+            self._counts[_worker_row(), ATTEMPTS] += 1
 
     def record_failure(self, path: str, reason: str) -> bool:
         """Count a failed load; return True the first time this process
         meets ``path`` (the caller logs it then)."""
-        self._counts[_worker_row(), FAILURES] += 1
-        if path in self._seen_paths:
-            return False
-        self._seen_paths.add(path)
+        with self._lock:
+            self._counts[_worker_row(), FAILURES] += 1
+            if path in self._seen_paths:
+                return False
+            self._seen_paths.add(path)
         line = f'{path}\t{" ".join(str(reason).split())}\n'
         fd = os.open(self.spool_file,
                      os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
