@@ -14,8 +14,10 @@ file for the paths.**
   main process. A forked worker inherits the mapping; a spawned worker
   receives it through torch's multiprocessing pickler, which shares the same
   memory. Each process writes only its own row (``worker id + 1``; row 0 is
-  the main process), so no lock is needed and a sample costs one in-place
-  add. The main process sums the rows whenever it wants (epoch end).
+  the main process), so processes need no lock and a sample costs one
+  in-place add (the loader threads of one process share its row under a
+  ``threading.Lock``). The main process sums the rows whenever it wants
+  (epoch end).
 * Paths go to an append-only *spool file* whose name is fixed in
   ``__init__`` (``$TMPDIR/dfertools_bad_samples_<pid>_<random>.txt``,
   created only when a load fails): one ``path<TAB>reason`` line the *first*
