@@ -223,7 +223,7 @@ def check_pipeline_rng(dataset, max_probes: int = 3) -> None:
             'dfertools.datasets.sample_rng.sample_rng() (e.g. '
             'RandomResizedCropFlip instead of RandomResizedCrop + Resize + '
             "Flip), load in worker processes (worker_type='process'), or "
-            'pass check_rng=False to accept it.')
+            'set check_rng=False in the dataloader config to accept it.')
 
 
 def build_thread_loader(cfg: dict, build_dataloader: Callable, seed=None,
