@@ -34,6 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional
 
 import torch
+from torch.utils.data._utils.pin_memory import pin_memory
 
 from .sample_rng import global_rng_users, sample_rng_scope, sample_seed
 
@@ -176,7 +177,6 @@ class _ThreadLoaderIter:
             raise
         batch = loader.collate_fn(samples)
         if loader.pin_memory:
-            from torch.utils.data._utils.pin_memory import pin_memory
             batch = pin_memory(batch)
         return batch
 
@@ -229,12 +229,11 @@ def check_pipeline_rng(dataset, max_probes: int = 3) -> None:
 def build_thread_loader(cfg: dict, build_dataloader: Callable, seed=None,
                         diff_rank_seed: bool = False,
                         rank: int = 0) -> ThreadDataLoader:
-    """A :class:`ThreadDataLoader` from a dataloader config with
-    ``worker_type='thread'``; ``build_dataloader`` (MMEngine's
-    ``Runner.build_dataloader``) builds its dataset, sampler and collate
-    function."""
+    """A :class:`ThreadDataLoader` from a dataloader config whose
+    ``worker_type='thread'`` ``DFERRunner.build_dataloader`` has already
+    removed; ``build_dataloader`` (MMEngine's ``Runner.build_dataloader``)
+    builds its dataset, sampler and collate function."""
     cfg = dict(cfg)
-    cfg.pop('worker_type')
     threads = cfg.pop('num_workers', 0)
     prefetch = cfg.pop('prefetch_factor', None) or 2
     pin = cfg.pop('pin_memory', False)

@@ -52,17 +52,17 @@ class DFERRunner(Runner):
 
     @staticmethod
     def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
-        worker_type = (dataloader.get('worker_type', 'process')
-                       if isinstance(dataloader, dict) else 'process')
-        if worker_type == 'thread':
-            return build_thread_loader(dataloader, Runner.build_dataloader,
-                                       seed, diff_rank_seed, rank=get_rank())
-        if worker_type != 'process':
-            raise ValueError(f"dataloader worker_type must be 'process' (the "
-                             f"default) or 'thread', got {worker_type!r}.")
         if isinstance(dataloader, dict):
             dataloader = dict(dataloader)
-            dataloader.pop('worker_type', None)
+            worker_type = dataloader.pop('worker_type', 'process')
+            if worker_type == 'thread':
+                return build_thread_loader(dataloader, Runner.build_dataloader,
+                                           seed, diff_rank_seed,
+                                           rank=get_rank())
+            if worker_type != 'process':
+                raise ValueError(
+                    "dataloader worker_type must be 'process' (the default) "
+                    f"or 'thread', got {worker_type!r}.")
         if (isinstance(dataloader, dict) and seed is not None
                 and dataloader.get('num_workers', 0) > 0
                 and 'worker_init_fn' not in dataloader):
