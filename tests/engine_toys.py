@@ -1,6 +1,7 @@
 """A tiny model and dataset for running mmengine's Runner in engine tests."""
 import copy
 
+import pytest
 import torch
 from mmaction.structures import ActionDataSample
 from mmengine.hooks import Hook
@@ -89,3 +90,20 @@ def runner_cfg(work_dir, dataset, max_iters=4, custom_hooks=(),
     )
     cfg.update(kwargs)
     return cfg
+
+
+def train_into_nan_at_iteration_2(runner, snap: Snapshot) -> str:
+    """Train ``runner`` (``snap`` registered) on batches of 2 in order whose
+    ``v3`` is poisoned; check what every such NonFiniteLossHook stop says
+    (iteration 2, the batch's ids, the update not applied, no Snapshot of
+    the bad iteration) and return the message for the model's loss parts."""
+    from dfertools.engine import NonFiniteLossError
+    runner.register_hook(snap)
+    with pytest.raises(NonFiniteLossError) as err:
+        runner.train()
+    msg = str(err.value)
+    assert 'iteration 2' in msg
+    assert "'v2 [view 0]', 'v3 [view 0]'" in msg
+    assert 'not applied' in msg
+    assert len(snap.params) == 1  # hook raised before Snapshot of iter 2
+    return msg
