@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from mmaction.structures import ActionDataSample  # noqa: F401  (registers)
 from mmengine.model import BaseModel
+from mmengine.runner import Runner
 
 
 def write_video(path, frames=8, size=(32, 32), gray=False, seed=0):
@@ -100,3 +101,19 @@ class TinyVideoNet(BaseModel):
             y = torch.cat([d.gt_label for d in data_samples])
             return dict(loss_cls=torch.nn.functional.cross_entropy(logits, y))
         return logits
+
+
+def tiny_video_runner(work_dir, loader: dict, train_cfg: dict,
+                      custom_hooks, log_interval: int, **kwargs) -> Runner:
+    """A Runner training :class:`TinyVideoNet` with SGD and no checkpoints on
+    the dataloader ``loader`` (``pseudo_collate`` added) — the shape of the
+    bad-sample and soak runs; ``kwargs`` go to the Runner."""
+    return Runner(
+        model=TinyVideoNet(), work_dir=str(work_dir),
+        train_dataloader=dict(loader, collate_fn=dict(type='pseudo_collate')),
+        train_cfg=train_cfg,
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
+        default_hooks=dict(checkpoint=None, logger=dict(
+            type='LoggerHook', interval=log_interval)),
+        custom_hooks=list(custom_hooks), default_scope='dfertools',
+        **kwargs)

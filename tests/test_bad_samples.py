@@ -9,7 +9,6 @@ import pytest
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
-from mmengine.runner import Runner
 from torch.utils.data import BatchSampler, DataLoader, SequentialSampler
 
 from dfertools.datasets import (BadSampleHook, DFERDataset,
@@ -17,7 +16,7 @@ from dfertools.datasets import (BadSampleHook, DFERDataset,
 from dfertools.datasets.bad_samples import read_bad_paths
 from dfertools.datasets.thread_loader import ThreadDataLoader
 from dfertools.registry import HOOKS
-from tests.data_toys import TinyVideoNet, make_video_list, train_pipeline
+from tests.data_toys import make_video_list, tiny_video_runner, train_pipeline
 
 BAD = (2, 3, 7)     # 2 and 3 are consecutive: a substitute may be bad too
 
@@ -111,22 +110,16 @@ def test_fraction_must_be_valid(video_list):
 
 
 def _runner(tmp_path, ds, epochs=1, name='bad'):
-    return Runner(
-        model=TinyVideoNet(), work_dir=str(tmp_path),
-        train_dataloader=dict(
-            dataset=ds, batch_size=2, num_workers=2,
-            # new workers every epoch: the shared counts must survive that
-            # (persistent ones are covered by tests/test_soak.py)
-            persistent_workers=False,
-            sampler=dict(type='DefaultSampler', shuffle=True),
-            collate_fn=dict(type='pseudo_collate')),
+    return tiny_video_runner(
+        tmp_path,
+        dict(dataset=ds, batch_size=2, num_workers=2,
+             # new workers every epoch: the shared counts must survive that
+             # (persistent ones are covered by tests/test_soak.py)
+             persistent_workers=False,
+             sampler=dict(type='DefaultSampler', shuffle=True)),
         train_cfg=dict(by_epoch=True, max_epochs=epochs),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
-        default_hooks=dict(checkpoint=None,
-                           logger=dict(type='LoggerHook', interval=100)),
-        custom_hooks=[dict(type='BadSampleHook')],
-        default_scope='dfertools', log_level='WARNING',
-        experiment_name=f'{name}_{id(ds)}')
+        custom_hooks=[dict(type='BadSampleHook')], log_interval=100,
+        log_level='WARNING', experiment_name=f'{name}_{id(ds)}')
 
 
 def test_hook_reports_each_epoch_and_writes_bad_paths(video_list, tmp_path,

@@ -15,12 +15,11 @@ import time
 import pytest
 from mmengine.hooks import Hook
 from mmengine.registry import init_default_scope
-from mmengine.runner import Runner
 
 from dfertools.datasets import DFERDataset
 from dfertools.datasets.bad_samples import read_bad_paths
 from dfertools.datasets.synthetic_writer import generate
-from tests.data_toys import TinyVideoNet, corrupt, train_pipeline
+from tests.data_toys import corrupt, tiny_video_runner, train_pipeline
 
 
 def rss_mb(pid) -> float:
@@ -83,21 +82,15 @@ def run_soak(work_dir, iters, workers, num_videos, batch_size=4):
                           dataset_name='synth_dfer', max_bad_fraction=0.10,
                           bad_fraction_min_samples=200)
     probe = RSSProbe(every=max(1, iters // 20))
-    runner = Runner(
-        model=TinyVideoNet(), work_dir=work_dir,
-        train_dataloader=dict(
-            dataset=dataset, batch_size=batch_size, num_workers=workers,
-            persistent_workers=True,
-            sampler=dict(type='InfiniteSampler', shuffle=True),
-            collate_fn=dict(type='pseudo_collate')),
+    runner = tiny_video_runner(
+        work_dir,
+        dict(dataset=dataset, batch_size=batch_size, num_workers=workers,
+             persistent_workers=True,
+             sampler=dict(type='InfiniteSampler', shuffle=True)),
         train_cfg=dict(by_epoch=False, max_iters=iters),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
-        default_hooks=dict(checkpoint=None,
-                           logger=dict(type='LoggerHook', interval=50)),
         custom_hooks=[dict(type='BadSampleHook', interval=iters // 2),
-                      probe],
-        log_processor=dict(by_epoch=False),
-        randomness=dict(seed=0), default_scope='dfertools',
+                      probe], log_interval=50,
+        log_processor=dict(by_epoch=False), randomness=dict(seed=0),
         log_level='INFO', experiment_name=f'soak_{iters}_{workers}')
     start = time.time()
     runner.train()
