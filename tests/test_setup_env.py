@@ -147,3 +147,30 @@ def test_slurm_launcher_on_cpu_is_refused(monkeypatch):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     with pytest.raises(RuntimeError, match='tools/dist_train.sh'):
         setup_env.setup_common(_cfg(), _args(launcher='slurm'))
+
+
+@pytest.mark.parametrize('installed', [True, False])
+def test_tensorboard_backend_added_only_when_installed(monkeypatch, installed):
+    import importlib.util
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, 'find_spec',
+        lambda name, *a: (object() if installed else None)
+        if name == 'tensorboard' else real_find_spec(name, *a))
+    cfg = _cfg()
+    setup_env.setup_common(cfg, _args())
+    kinds = [b['type'] for b in cfg.visualizer.vis_backends]
+    assert kinds[0] == 'LocalVisBackend'
+    assert ('TensorboardVisBackend' in kinds) is installed
+    setup_env.setup_common(cfg, _args())  # idempotent: never listed twice
+    assert [b['type'] for b in cfg.visualizer.vis_backends].count(
+        'TensorboardVisBackend') == int(installed)
+
+
+def test_auto_tensorboard_false_keeps_backends_as_written(monkeypatch):
+    import importlib.util
+    monkeypatch.setattr(importlib.util, 'find_spec', lambda *a: object())
+    cfg = _cfg(auto_tensorboard=False)
+    setup_env.setup_common(cfg, _args())
+    assert [b['type'] for b in cfg.visualizer.vis_backends] == [
+        'LocalVisBackend']

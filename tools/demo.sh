@@ -18,6 +18,8 @@ stamp() { echo "[demo $(( $(date +%s) - start ))s] $*"; }
 if [ ! -f "$DATA/annotations/train_1.txt" ]; then
   stamp "generating SynthDFER into $DATA"
   $PY tools/data/make_synthetic.py --out "$DATA" --seed "$SEED"
+else
+  stamp "reusing SynthDFER in $DATA"
 fi
 
 PRE_CFG=configs/demo/vit-t_synth-pretrain.py
@@ -43,6 +45,7 @@ for run in pretrained scratch; do
 done
 
 stamp "SynthDFER fold 1, last checkpoint, 2 views per video:"
+echo "=== demo results"
 $PY tools/analysis/compare_runs.py \
   "pretrained=$WORK/finetune_pretrained/dump.json" \
   "scratch=$WORK/finetune_scratch/dump.json"

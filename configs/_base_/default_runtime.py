@@ -1,5 +1,7 @@
-# Runtime defaults shared by every dfertools config.
-import importlib.util
+# Runtime defaults shared by every dfertools config. Configs are plain
+# literals: no import statements (MMEngine reads a config that imports a
+# module it cannot prove is built in as a lazy-import config, and in a
+# virtualenv that is every module, so the whole inheritance chain fails).
 
 default_scope = 'dfertools'
 
@@ -35,10 +37,12 @@ env_cfg = dict(
 
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
 
-vis_backends = [dict(type='LocalVisBackend')]
-if importlib.util.find_spec('tensorboard') is not None:
-    vis_backends.append(dict(type='TensorboardVisBackend'))
-visualizer = dict(type='ActionVisualizer', vis_backends=vis_backends)
+# tools/train.py and tools/test.py append TensorboardVisBackend when the
+# tensorboard package is installed; set auto_tensorboard = False to keep
+# exactly the backends listed here
+visualizer = dict(type='ActionVisualizer',
+                  vis_backends=[dict(type='LocalVisBackend')])
+auto_tensorboard = True
 
 log_level = 'INFO'
 load_from = None

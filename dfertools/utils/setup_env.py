@@ -77,7 +77,30 @@ def setup_common(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.default_scope = 'dfertools'
     cfg.launcher = args.launcher
     use_gloo_without_cuda(cfg)
+    add_installed_vis_backends(cfg)
     return cfg
+
+
+def add_installed_vis_backends(cfg: Config) -> None:
+    """Append ``TensorboardVisBackend`` to the visualizer when the
+    ``tensorboard`` package is installed and the config does not list it.
+
+    This lives here and not in ``default_runtime.py`` because configs must
+    not import anything (see that file). ``auto_tensorboard = False`` in a
+    config keeps its backends exactly as written."""
+    if not cfg.get('auto_tensorboard', True):
+        return
+    visualizer = cfg.get('visualizer')
+    if not isinstance(visualizer, dict):
+        return
+    import importlib.util
+    if importlib.util.find_spec('tensorboard') is None:
+        return
+    backends = list(visualizer.get('vis_backends') or [])
+    if any(b.get('type') == 'TensorboardVisBackend' for b in backends):
+        return
+    backends.append(dict(type='TensorboardVisBackend'))
+    visualizer['vis_backends'] = backends
 
 
 def use_gloo_without_cuda(cfg: Config) -> None:
@@ -251,7 +274,6 @@ def build_runner(cfg: Config):
         return RUNNERS.build(cfg)
     from dfertools.engine.runner import DFERRunner
     return DFERRunner.from_cfg(cfg)
-
 
 
 def close_distributed() -> None:
