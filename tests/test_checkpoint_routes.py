@@ -1,5 +1,6 @@
-"""Every checkpoint loading route refuses a code-carrying pickle and runs
-nothing of it (issue #9 item 5). test_checkpoint_safety.py covers
+"""Every checkpoint loading route refuses each code-carrying pickle of
+tests/fixtures/evil_checkpoints.py and runs nothing of it (the ``evil``
+fixture of conftest.py checks the marker). test_checkpoint_safety.py covers
 ``safe_load``, MMEngine's ``load_checkpoint``, ``tools/train.py --resume``
 and ``tools/test.py``; this file covers ``load_from``, the converter (API
 and CLI), the inference API, ``pretrained=`` of the token backbones and
@@ -19,26 +20,14 @@ import dfertools.models  # noqa: F401
 from dfertools.utils.checkpoint import CheckpointRefusedError
 from tests.engine_toys import ToyDataset, runner_cfg
 from tests.fixtures.cli import ROOT, run
-from tests.test_checkpoint_safety import _WritesMarker
 
 REFUSED = 'Nothing from it was executed'
-
-
-@pytest.fixture
-def evil(tmp_path):
-    marker = tmp_path / 'marker'
-    path = tmp_path / 'evil.pth'
-    torch.save({'state_dict': {'w': torch.zeros(2)},
-                'meta': {'epoch': 1, 'iter': 1},
-                'x': _WritesMarker(marker)}, path)
-    yield str(path)
-    assert not marker.exists(), 'the pickle ran code'
 
 
 def test_load_from_refuses(evil, tmp_path):
     from dfertools.engine import DFERRunner
     runner = DFERRunner(**runner_cfg(tmp_path / 'w', ToyDataset(),
-                                     max_iters=1, load_from=evil))
+                                     max_iters=1, load_from=evil.path))
     with pytest.raises(CheckpointRefusedError, match=REFUSED):
         runner.train()
 
@@ -46,12 +35,12 @@ def test_load_from_refuses(evil, tmp_path):
 def test_converter_api_and_cli_refuse(evil, tmp_path):
     from dfertools.models.utils import read_state_dict
     with pytest.raises(CheckpointRefusedError, match=REFUSED):
-        read_state_dict(evil)
+        read_state_dict(evil.path)
     out = tmp_path / 'out.pth'
-    proc = run([sys.executable, 'tools/convert/convert_checkpoint.py', evil,
+    proc = run([sys.executable, 'tools/convert/convert_checkpoint.py', evil.path,
                 str(out)])
     assert proc.returncode != 0
-    assert REFUSED in proc.stderr and evil in proc.stderr
+    assert REFUSED in proc.stderr and evil.path in proc.stderr
     assert not out.exists()
 
 
@@ -61,7 +50,7 @@ def test_inference_api_refuses(evil, tmp_path):
     cfg = tmp_path / 'cfg.py'
     cfg.write_text(CONFIG)
     with pytest.raises(CheckpointRefusedError, match=REFUSED):
-        init_recognizer(str(cfg), evil)
+        init_recognizer(str(cfg), evil.path)
 
 
 def test_backbone_pretrained_refuses(evil):
@@ -69,12 +58,12 @@ def test_backbone_pretrained_refuses(evil):
         vit = dfertools.registry.MODELS.build(dict(
             type='VideoViT', arch=dict(embed_dims=48, num_layers=1,
                                        num_heads=3),
-            img_size=32, num_frames=4, pretrained=evil))
+            img_size=32, num_frames=4, pretrained=evil.path))
         with pytest.raises(CheckpointRefusedError, match=REFUSED):
             vit.init_weights()
         x3d = dfertools.registry.MODELS.build(dict(
             type='X3DWithDAM', gamma_w=0.5, gamma_b=1.0, gamma_d=1.0,
-            se_ratio=None, checkpoint=evil))
+            se_ratio=None, checkpoint=evil.path))
         with pytest.raises(CheckpointRefusedError, match=REFUSED):
             x3d.init_weights()
 

@@ -14,6 +14,7 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 from dfertools.apis import inference_recognizer, init_recognizer  # noqa
+from dfertools.utils.tool_errors import run_main  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -45,4 +46,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_main(main))

@@ -12,6 +12,7 @@ import argparse
 
 import dfertools  # noqa: F401  (compat shims before mmaction)
 from dfertools.utils import setup_env
+from dfertools.utils.tool_errors import run_main
 
 
 def parse_args(argv=None):
@@ -37,4 +38,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

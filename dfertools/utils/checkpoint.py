@@ -3,10 +3,13 @@
 :func:`safe_load` is the one place in dfertools that calls ``torch.load``. It
 always passes ``weights_only=True`` (explicitly, so the environment variable
 ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` cannot switch it off) with the
-allow-list of :func:`dfertools.utils.compat.mmengine_safe_globals`. A file
-whose pickle asks for anything else — e.g. a ``__reduce__`` that would run a
+allow-list of :mod:`dfertools.utils.checkpoint_allowlist`. A file whose
+pickle asks for anything else — e.g. a ``__reduce__`` that would run a
 command — is refused *before* any of it runs, with a
-:class:`CheckpointRefusedError` that names the file.
+:class:`CheckpointRefusedError` that names the file; so is a file whose
+loaded objects carry planted attributes or callables
+(:func:`~dfertools.utils.checkpoint_allowlist.check_loaded`), before any of
+them is used.
 
 :func:`install_mmengine_loaders` (called by ``compat.apply``) routes every
 MMEngine checkpoint scheme through the same refusal message: local paths use
@@ -28,10 +31,11 @@ import pickle
 import torch
 
 from .atomic_file import atomic_path
+from .checkpoint_allowlist import PlantedStateError, check_loaded
 
 WHY = ('dfertools loads checkpoints with torch.load(weights_only=True) and '
        'an allow-list of the globals an MMEngine checkpoint needs '
-       '(dfertools.utils.compat.mmengine_safe_globals); it never unpickles '
+       '(dfertools.utils.checkpoint_allowlist); it never unpickles '
        'arbitrary objects, because a pickle can run code.')
 
 
@@ -39,21 +43,26 @@ class CheckpointRefusedError(pickle.UnpicklingError):
     """A checkpoint asked to unpickle something outside the allow-list."""
 
 
+class CheckpointUnreadableError(RuntimeError):
+    """A checkpoint file is truncated, empty or not a torch file."""
+
+
 def _refusal(source: str, err: BaseException) -> CheckpointRefusedError:
-    # torch's own message first suggests weights_only=False; keep only the
-    # line that says which global was refused
-    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
-    picked = [ln for ln in lines if 'WeightsUnpickler error' in ln]
-    first = (picked or lines or [''])[0]
-    first = first.replace('WeightsUnpickler error: ', '').split(
-        ' Please use `torch.serialization')[0]
+    # torch's own message first suggests weights_only=False; keep only what
+    # follows 'WeightsUnpickler error:', i.e. what was refused and why
+    text = str(err)
+    if 'WeightsUnpickler error:' in text:
+        text = text.split('WeightsUnpickler error:', 1)[1]
+        text = text.split('Check the documentation of torch.load')[0]
+    first = ' '.join(text.split()).split(' Please use `torch.serialization')[0]
     return CheckpointRefusedError(
         f'Refused to load checkpoint {source!r}: {WHY} The file needs more '
         f'than that ({type(err).__name__}: {first}). Nothing from it was '
         'executed. If you trust the file, convert it once, in an environment '
         'you trust, to a checkpoint of tensors and plain types; if a '
         'legitimate MMEngine/numpy type is missing from the allow-list, '
-        'add exactly that type to mmengine_safe_globals().')
+        'add exactly that type to dfertools.utils.checkpoint_allowlist, '
+        'after checking it cannot reach code (see that module).')
 
 
 def safe_load(path, map_location='cpu'):
@@ -62,7 +71,9 @@ def safe_load(path, map_location='cpu'):
     Raises:
         FileNotFoundError: ``path`` does not exist.
         CheckpointRefusedError: the pickle needs a global outside the
-            allow-list (nothing from the file has run).
+            allow-list, or built objects carrying planted attributes
+            (nothing from the file has run).
+        CheckpointUnreadableError: the file is truncated or damaged.
     """
     path = osp.expanduser(str(path))
     if not osp.isfile(path):
@@ -71,9 +82,35 @@ def safe_load(path, map_location='cpu'):
         # The allow-list is installed process-wide by compat (add_safe_globals).
         # Not the `safe_globals` context manager: on exit it *removes* those
         # globals again, breaking every later weights_only load.
-        return torch.load(path, map_location=map_location, weights_only=True)
+        obj = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
-        raise _refusal(path, e) from e
+        if 'Unsupported operand' not in str(e):
+            raise _refusal(path, e) from e
+        # not a torch zip file and not a pickle: damaged, not crafted
+        raise _unreadable(path, e) from e
+    except (RuntimeError, EOFError, ValueError, TypeError, KeyError,
+            AttributeError, IndexError, OSError) as e:
+        raise _unreadable(path, e) from e
+    return checked(obj, path)
+
+
+def _unreadable(path: str, err: BaseException) -> CheckpointUnreadableError:
+    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+    why = lines[-1] if 'Unsupported operand' in str(err) else (
+        lines[0] if lines else '(no message)')
+    return CheckpointUnreadableError(
+        f'checkpoint {path!r} could not be read: {type(err).__name__}: '
+        f'{why}. The file is truncated, empty or not a PyTorch checkpoint; '
+        'copy or download it again, or pick an earlier checkpoint.')
+
+
+def checked(obj, source: str):
+    """``obj`` if :func:`check_loaded` finds only data in it, else a
+    :class:`CheckpointRefusedError` naming ``source``."""
+    try:
+        return check_loaded(obj, source)
+    except PlantedStateError as e:
+        raise _refusal(source, e) from e
 
 
 def _reword_refusals(loader, prefix: str):
@@ -92,7 +129,7 @@ def _reword_refusals(loader, prefix: str):
                 f'the {prefix!r} loader unpickle arbitrary objects. {WHY} '
                 'Unset the variable.')
         try:
-            return loader(filename, map_location)
+            return checked(loader(filename, map_location), filename)
         except CheckpointRefusedError:
             raise
         except pickle.UnpicklingError as e:

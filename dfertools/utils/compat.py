@@ -12,7 +12,9 @@ a fixed upstream release makes the shim inert rather than wrong.
    equivalents of ``is_installed`` / ``get_installed_path``.
 3. torch >= 2.6 loads with ``weights_only=True``; mmengine checkpoints hold a
    few non-tensor globals (``HistoryBuffer`` and numpy scalars). We allow-list
-   exactly those, and never switch ``weights_only`` off.
+   checked stand-ins for exactly those
+   (:mod:`dfertools.utils.checkpoint_allowlist`), and never switch
+   ``weights_only`` off.
 4. MMEngine's local checkpoint loader calls ``torch.load`` without
    ``weights_only`` (so ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` would turn it
    off) and a refusal surfaces as a bare ``UnpicklingError``. Every
@@ -106,30 +108,12 @@ def _shim_pkg_resources() -> bool:
     return patched
 
 
-def mmengine_safe_globals() -> list:
-    """The exact non-tensor globals an mmengine checkpoint contains."""
-    import numpy as np
-    from mmengine.logging.history_buffer import HistoryBuffer
-    try:
-        from numpy._core.multiarray import _reconstruct, scalar
-    except ImportError:  # numpy < 2
-        from numpy.core.multiarray import _reconstruct, scalar
-    import builtins
-    allowed = [HistoryBuffer, _reconstruct, scalar, np.ndarray, np.dtype,
-               builtins.getattr]
-    for name in ('Float64DType', 'Float32DType', 'Int64DType', 'Int32DType',
-                 'BoolDType'):
-        cls = getattr(np.dtypes, name, None)
-        if cls is not None:
-            allowed.append(cls)
-    return allowed
-
-
 def _allow_mmengine_globals() -> bool:
     import torch
     if not hasattr(torch.serialization, 'add_safe_globals'):
         return False
-    torch.serialization.add_safe_globals(mmengine_safe_globals())
+    from .checkpoint_allowlist import safe_globals
+    torch.serialization.add_safe_globals(safe_globals())
     return True
 
 

@@ -28,9 +28,11 @@ import os.path as osp
 from typing import Optional
 
 import torch
-from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 from mmengine.runner import find_latest_checkpoint
+
+from .cfg_options import CfgOptionsAction, check_override_types
 
 AUTO = 'auto'
 
@@ -41,9 +43,11 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
                         '(default: the config\'s work_dir, else '
                         './work_dirs/<config name>)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
+        '--cfg-options', nargs='+', action=CfgOptionsAction,
+        metavar='KEY=VALUE',
         help='override config keys, e.g. train_cfg.max_epochs=5 '
-        '"optim_wrapper.optimizer.lr=1e-4"; lists as key="[a,b]"')
+        '"optim_wrapper.optimizer.lr=1e-4"; lists as key="[a,b]"; spaces '
+        'inside a single value are kept')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm'],
                         help='job launcher (set by tools/dist_*.sh)')
@@ -60,6 +64,7 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
             'config under configs/ (e.g. configs/demo/...)')
     cfg = Config.fromfile(path)
     if cfg_options:
+        check_override_types(cfg, cfg_options, path)
         cfg.merge_from_dict(cfg_options)
     return cfg
 

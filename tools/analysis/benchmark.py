@@ -14,8 +14,9 @@ dfertools/utils/benchmark.py and docs/benchmarks.md.
 import argparse
 import json
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
+from dfertools.utils.cfg_options import CfgOptionsAction as DictAction
 from dfertools.utils.benchmark import (AMP_CHOICES, COMPARE_CHOICES, MODES,
                                        run_benchmark)
 

@@ -12,7 +12,7 @@ import os
 import os.path as osp
 
 import dfertools  # noqa: F401  (compat shims before mmaction)
-from mmengine.config import DictAction
+from dfertools.utils.cfg_options import CfgOptionsAction as DictAction
 
 from dfertools.utils import setup_env
 from dfertools.visualization.pretrain_plots import plot_reconstruction

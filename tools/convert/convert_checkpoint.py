@@ -18,6 +18,7 @@ import torch  # noqa: E402
 
 from dfertools.models.utils.checkpoint_convert import (  # noqa: E402
     convert_state_dict, read_state_dict, to_mmaction, to_official)
+from dfertools.utils.tool_errors import run_main  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -52,4 +53,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_main(main))
