@@ -161,3 +161,102 @@ def test_best_checkpoint_atomic(tmp_path, monkeypatch):
     # max_keep_ckpts=1 rotation still removes the older one
     assert len([f for f in os.listdir(tmp_path)
                 if f.startswith('iter_')]) == 1
+
+
+def _record_disk_calls(monkeypatch):
+    """Record fsync (by inode), os.replace and every open for writing."""
+    import builtins
+    calls = []
+    real_fsync, real_replace, real_open = os.fsync, os.replace, builtins.open
+
+    def fsync(fd):
+        calls.append(('fsync', os.fstat(fd).st_ino))
+        return real_fsync(fd)
+
+    def replace(src, dst, *args, **kwargs):
+        calls.append(('replace', str(src), str(dst)))
+        return real_replace(src, dst, *args, **kwargs)
+
+    def open_(file, mode='r', *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)) and set(mode) & set('wax+'):
+            calls.append(('open', str(file), mode))
+        return real_open(file, mode, *args, **kwargs)
+    monkeypatch.setattr(os, 'fsync', fsync)
+    monkeypatch.setattr(os, 'replace', replace)
+    monkeypatch.setattr(builtins, 'open', open_)
+    return calls
+
+
+def test_last_checkpoint_written_tmp_fsync_replace_fsync_dir(tmp_path,
+                                                              monkeypatch):
+    """Pins the order for last_checkpoint: write a temp file, fsync it,
+    os.replace it over the name, fsync the folder; never a truncating
+    open() of last_checkpoint itself."""
+    calls = _record_disk_calls(monkeypatch)
+    Runner(**runner_cfg(tmp_path, ToyDataset(), max_iters=2,
+                        checkpoint=ckpt_cfg('AtomicCheckpointHook'))).train()
+    monkeypatch.undo()
+    last = str(tmp_path / 'last_checkpoint')
+    assert not [c for c in calls if c[0] == 'open' and c[1] == last]
+    publishes = [i for i, c in enumerate(calls)
+                 if c[0] == 'replace' and c[2] == last]
+    assert len(publishes) == 2  # one per save
+    i = publishes[-1]
+    tmp = calls[i][1]
+    assert os.path.dirname(tmp) == str(tmp_path) and tmp != last
+    opened = [j for j, c in enumerate(calls[:i]) if c[:2] == ('open', tmp)]
+    assert opened, 'last_checkpoint was not written through a temp file'
+    # the temp file's inode is last_checkpoint's after the rename
+    assert calls[i - 1] == ('fsync', os.stat(last).st_ino), calls[i - 3:i + 2]
+    assert calls[i + 1] == ('fsync', os.stat(tmp_path).st_ino)
+    # the checkpoint itself: fsync'ed and renamed before it is published
+    ckpt = str(tmp_path / 'iter_2.pth')
+    saved = [j for j, c in enumerate(calls)
+             if c[0] == 'replace' and c[2] == ckpt]
+    assert saved and saved[0] < i
+    assert calls[saved[0] - 1] == ('fsync', os.stat(ckpt).st_ino)
+    assert calls[saved[0] + 1] == ('fsync', os.stat(tmp_path).st_ino)
+
+
+def test_crash_while_writing_last_checkpoint_keeps_the_old_one(
+        tmp_path, monkeypatch):
+    """The second save dies while last_checkpoint is being written: the
+    file still names the first checkpoint, which is still there."""
+    import builtins
+    real_open = builtins.open
+    seen = {'n': 0}
+
+    class Dying:
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def write(self, text):
+            self.f.write(text[:3])
+            self.f.flush()
+            raise Crash('killed while writing last_checkpoint')
+
+    def open_(file, mode='r', *args, **kwargs):
+        f = real_open(file, mode, *args, **kwargs)
+        if 'last_checkpoint' in str(file) and 'w' in mode:
+            seen['n'] += 1
+            if seen['n'] == 2:
+                return Dying(f)
+        return f
+    monkeypatch.setattr(builtins, 'open', open_)
+    runner = Runner(**runner_cfg(tmp_path, ToyDataset(), max_iters=3,
+                                 checkpoint=ckpt_cfg('AtomicCheckpointHook')))
+    with pytest.raises(Crash):
+        runner.train()
+    monkeypatch.undo()
+    assert seen['n'] == 2
+    last = (tmp_path / 'last_checkpoint').read_text()
+    assert last == str(tmp_path / 'iter_1.pth')
+    assert load(last)['meta']['iter'] == 1
+    assert not [f for f in os.listdir(tmp_path) if '.tmp-' in f]
+

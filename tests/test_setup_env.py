@@ -48,7 +48,7 @@ def test_auto_resume_without_checkpoint_keeps_load_from(tmp_path):
 
 def test_auto_resume_picks_last_checkpoint(tmp_path):
     ckpt = tmp_path / 'epoch_3.pth'
-    ckpt.write_bytes(b'')
+    torch.save(dict(meta=dict(epoch=3), state_dict={}), ckpt)
     (tmp_path / 'last_checkpoint').write_text(str(ckpt))
     cfg = _cfg(work_dir=str(tmp_path), load_from='pretrained.pth')
     setup_env.setup_resume(cfg, setup_env.AUTO)

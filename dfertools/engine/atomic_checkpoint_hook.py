@@ -14,8 +14,15 @@ and the mechanics of writing, on the main process:
    renamed over the final name with ``os.replace`` — atomic on POSIX and
    Windows within one file system (:mod:`dfertools.utils.atomic_file`, shared
    with ``DFERRunner`` and ``atomic_save``);
-2. only then are checkpoints beyond ``max_keep_ckpts`` deleted;
-3. ``last_checkpoint`` is updated last, itself through temp file + replace.
+2. then ``last_checkpoint`` is updated, itself through temp file + fsync +
+   ``os.replace`` + fsync of the folder (never a truncating ``open('w')``);
+3. only then are checkpoints beyond ``max_keep_ckpts`` deleted. A kill
+   between 2 and 3 leaves one outdated checkpoint on disk (nobody deletes
+   it later); a kill between 1 and 2 leaves ``last_checkpoint`` naming the
+   previous, still existing checkpoint. ``last_checkpoint`` never names a
+   deleted file, and if it does anyway (written by another tool, edited by
+   hand, emptied by a full disk) ``--resume`` falls back to the newest
+   checkpoint that loads (:mod:`dfertools.utils.resume`).
 
 Best checkpoints (``save_best``) are written the same way, and the previous
 best is removed only after the new one is in place. Stale temporary files of
@@ -24,8 +31,9 @@ an interrupted save (hidden ``.*.tmp*`` files in ``out_dir``: ours and
 
 With ``DFERRunner`` (whose ``save_checkpoint`` is itself atomic) the two
 compose: the runner writes our temporary file atomically and we rename it;
-this hook adds what a runner alone cannot: rotation only after the save,
-an atomic ``last_checkpoint`` and the ordering of best checkpoints. Remote backends
+this hook adds what a runner alone cannot: rotation only after the save and
+the publication, an atomic ``last_checkpoint`` and the ordering of best
+checkpoints. Remote backends
 (``out_dir`` not on the local file system) fall back to CheckpointHook's
 behaviour with a warning, since they have no atomic rename.
 """
@@ -118,11 +126,13 @@ class AtomicCheckpointHook(CheckpointHook):
 
         if not is_main_process():
             return
+        # publish first, prune second: a kill in between leaves one extra
+        # old checkpoint, never a last_checkpoint naming a deleted file
+        atomic_write_text(osp.join(runner.work_dir, 'last_checkpoint'),
+                          self.last_ckpt)
         if outdated is not None and outdated != step:
             self._remove(self.file_backend.join_path(
                 self.out_dir, self.filename_tmpl.format(outdated)))
-        atomic_write_text(osp.join(runner.work_dir, 'last_checkpoint'),
-                          self.last_ckpt)
 
     def _save_best_checkpoint(self, runner, metrics) -> None:
         if not self._is_local() or not self.save_best:

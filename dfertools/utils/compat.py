@@ -21,6 +21,11 @@ a fixed upstream release makes the shim inert rather than wrong.
    ``CheckpointLoader`` scheme is routed through
    :mod:`dfertools.utils.checkpoint`, which passes ``weights_only=True``
    explicitly and names the refused file.
+5. MMEngine's auto-resume (``find_latest_checkpoint``) returns whatever
+   ``last_checkpoint`` says, even when it is empty or names a deleted or
+   damaged file, and every resume then fails. It is replaced by
+   :func:`dfertools.utils.resume.find_resumable_checkpoint`, which falls back
+   to the newest checkpoint that loads and says so.
 """
 import importlib.util
 import os.path as osp
@@ -122,6 +127,11 @@ def _install_checkpoint_loaders() -> bool:
     return install_mmengine_loaders()
 
 
+def _install_resume_fallback() -> bool:
+    from .resume import install_in_mmengine
+    return install_in_mmengine()
+
+
 def apply() -> dict:
     """Apply every shim once; returns which ones were needed."""
     global _APPLIED, _REPORT
@@ -135,6 +145,7 @@ def apply() -> dict:
         pkg_resources=_shim_pkg_resources(),
         safe_globals=_allow_mmengine_globals(),
         checkpoint_loaders=_install_checkpoint_loaders(),
+        resume_fallback=_install_resume_fallback(),
     )
     _APPLIED = True
     return _REPORT

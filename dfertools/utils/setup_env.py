@@ -30,9 +30,8 @@ from typing import Optional
 import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
-from mmengine.runner import find_latest_checkpoint
-
 from .cfg_options import CfgOptionsAction, check_override_types
+from .resume import find_resumable_checkpoint
 
 AUTO = 'auto'
 
@@ -136,11 +135,15 @@ def use_gloo_without_cuda(cfg: Config) -> None:
 
 def setup_resume(cfg: Config, resume: Optional[str]) -> None:
     """``None``: no resume; ``'auto'``: the work dir's last checkpoint if
-    any (else a fresh start that keeps ``load_from``); a path: that file."""
+    any (else a fresh start that keeps ``load_from``); a path: that file.
+
+    ``'auto'`` falls back to the newest checkpoint that loads when
+    ``last_checkpoint`` is missing, empty or names a missing or unreadable
+    file (:func:`~dfertools.utils.resume.find_resumable_checkpoint`)."""
     if resume is None:
         return
     if resume == AUTO:
-        latest = find_latest_checkpoint(cfg.work_dir)
+        latest = find_resumable_checkpoint(cfg.work_dir)
         if latest is None:
             print_log(f'--resume: no checkpoint in {cfg.work_dir} yet; '
                       'starting from scratch'
