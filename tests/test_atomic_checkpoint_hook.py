@@ -260,3 +260,61 @@ def test_crash_while_writing_last_checkpoint_keeps_the_old_one(
     assert load(last)['meta']['iter'] == 1
     assert not [f for f in os.listdir(tmp_path) if '.tmp-' in f]
 
+
+def disk_full_on_third_save(monkeypatch):
+    """The third checkpoint write runs out of space half-way, as a real
+    ``write()`` does: ``OSError(ENOSPC)`` naming no file."""
+    import errno
+    calls = {'n': 0}
+    real = LocalBackend.put
+
+    def fake(self, obj, filepath):
+        calls['n'] += 1
+        if calls['n'] < 3:
+            return real(self, obj, filepath)
+        with open(filepath, 'wb') as f:
+            f.write(obj[:len(obj) // 3])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(LocalBackend, 'put', fake)
+
+
+@pytest.mark.parametrize('runner_cls', [Runner, DFERRunner])
+def test_disk_full_names_the_checkpoint_and_the_intact_one(
+        tmp_path, monkeypatch, runner_cls):
+    import errno
+    disk_full_on_third_save(monkeypatch)
+    runner = runner_cls(**runner_cfg(
+        tmp_path, ToyDataset(), max_iters=4,
+        checkpoint=ckpt_cfg('AtomicCheckpointHook')))
+    with pytest.raises(OSError) as info:
+        runner.train()
+    monkeypatch.undo()
+    err = info.value
+    assert err.errno == errno.ENOSPC
+    msg = str(err)
+    assert msg.startswith('[Errno 28] No space left on device while saving '
+                          f"checkpoint '{tmp_path / 'iter_3.pth'}'"), msg
+    assert f'the previous checkpoint {tmp_path / "iter_2.pth"} and ' \
+        'last_checkpoint are intact' in msg and '--resume' in msg
+    assert load(tmp_path / 'iter_2.pth')['meta']['iter'] == 2
+    assert not [f for f in os.listdir(tmp_path) if '.tmp-' in f]
+
+
+def test_atomic_save_on_a_full_disk_names_the_file(tmp_path, monkeypatch):
+    """Without the hook (``atomic_save``, any ``atomic_path`` user) the
+    error names the target too, with the same errno."""
+    import errno
+    from dfertools.utils.checkpoint import atomic_save
+    target = tmp_path / 'model.pth'
+    atomic_save({'w': torch.ones(2)}, target)
+
+    def full(obj, f, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(torch, 'save', full)
+    with pytest.raises(OSError) as info:
+        atomic_save({'w': torch.zeros(2)}, target)
+    monkeypatch.undo()
+    assert info.value.errno == errno.ENOSPC
+    assert f"while writing '{target}'" in str(info.value)
+    assert 'previous model.pth (if any) is intact' in str(info.value)
+    assert torch.equal(load(target)['w'], torch.ones(2))

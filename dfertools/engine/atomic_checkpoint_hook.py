@@ -51,6 +51,7 @@ from mmengine.logging import print_log
 from dfertools.registry import HOOKS
 from dfertools.utils.atomic_file import (TMP_GLOB, atomic_path,  # noqa: F401
                                          atomic_write_text)
+from dfertools.utils.resume import read_last_checkpoint
 
 @HOOKS.register_module()
 class AtomicCheckpointHook(CheckpointHook):
@@ -116,13 +117,16 @@ class AtomicCheckpointHook(CheckpointHook):
                                                      ckpt_filename)
         runner.message_hub.update_info('last_ckpt', self.last_ckpt)
 
-        with self._atomic_saves(runner):
-            runner.save_checkpoint(
-                self.out_dir, ckpt_filename, self.file_client_args,
-                save_optimizer=self.save_optimizer,
-                save_param_scheduler=self.save_param_scheduler, meta=meta,
-                by_epoch=self.by_epoch, backend_args=self.backend_args,
-                **self.args)
+        try:
+            with self._atomic_saves(runner):
+                runner.save_checkpoint(
+                    self.out_dir, ckpt_filename, self.file_client_args,
+                    save_optimizer=self.save_optimizer,
+                    save_param_scheduler=self.save_param_scheduler,
+                    meta=meta, by_epoch=self.by_epoch,
+                    backend_args=self.backend_args, **self.args)
+        except OSError as e:
+            raise self._save_failed(runner, e) from e
 
         if not is_main_process():
             return
@@ -133,6 +137,19 @@ class AtomicCheckpointHook(CheckpointHook):
         if outdated is not None and outdated != step:
             self._remove(self.file_backend.join_path(
                 self.out_dir, self.filename_tmpl.format(outdated)))
+
+    def _save_failed(self, runner, err: OSError) -> OSError:
+        """``err`` naming the checkpoint and the one ``--resume`` would
+        continue from (e.g. ``[Errno 28]`` on a full disk names no file)."""
+        previous = read_last_checkpoint(runner.work_dir)
+        where = (f'the previous checkpoint {previous} and last_checkpoint '
+                 'are intact; free space (or fix the folder) and run again '
+                 'with --resume to continue from it' if previous else
+                 'no earlier checkpoint of this run exists yet')
+        why = getattr(err, 'why', None) or err.strerror or str(err)
+        return OSError(err.errno, f'{why} while saving checkpoint '
+                       f'{self.last_ckpt!r} in {self.out_dir}: it was '
+                       f'written to a temporary file, now removed; {where}.')
 
     def _save_best_checkpoint(self, runner, metrics) -> None:
         if not self._is_local() or not self.save_best:

@@ -41,15 +41,36 @@ def atomic_path(path: str):
     folder = osp.dirname(osp.abspath(str(path)))
     tmp = osp.join(folder, f'.{osp.basename(str(path))}{TMP_MARK}'
                    f'{os.getpid()}')
+    replaced = False
     try:
         yield tmp
         if osp.exists(tmp):
             fsync_file(tmp)
             os.replace(tmp, path)
+            replaced = True
             fsync_dir(folder)
+    except OSError as e:
+        raise naming_error(e, str(path), replaced) from e
     finally:
         if osp.exists(tmp):
             os.remove(tmp)
+
+
+def naming_error(err: OSError, path: str, replaced: bool) -> OSError:
+    """``err`` (same errno, so the same ``OSError`` subclass) with a
+    message that names ``path`` — ``write()`` errors such as ENOSPC name no
+    file, or only the hidden temporary one — and says what is on disk."""
+    why = getattr(err, 'why', None) or err.strerror or str(err)
+    if replaced:
+        text = (f'{why} while flushing the folder of {path!r}; the new file '
+                'is in place')
+    else:
+        text = (f'{why} while writing {path!r}: it was being written to a '
+                'temporary file, now removed, so the previous '
+                f'{osp.basename(path)} (if any) is intact')
+    new = OSError(err.errno, text)
+    new.why, new.target = why, path
+    return new
 
 
 def atomic_write_text(path: str, text: str) -> None:
