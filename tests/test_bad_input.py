@@ -60,3 +60,22 @@ def test_empty_annotation_file(tmp_path):
     ann = _write(tmp_path, '# only a comment\n\n')
     with pytest.raises(AnnotationError, match='ann.txt: .*no entries'):
         DFERDataset(ann)
+
+
+@pytest.mark.parametrize('text, ann_format, line', [
+    ('# VoxCeleb2 list\nid1/a.mp4\nid2/b.mp4\n', 'auto', 2),
+    ('a.mp4 3\nb.mp4 0\n', 'unlabeled', 1),
+])
+def test_paths_only_list_for_a_labeled_dataset(tmp_path, text, ann_format,
+                                               line):
+    """A labeled dataset refuses a list without labels when it is built,
+    naming the file, the line and the formats that carry labels (it used
+    to read it as unlabeled and fail later with a TypeError)."""
+    ann = _write(tmp_path, text)
+    with pytest.raises(AnnotationError) as info:
+        DFERDataset(ann, ann_format=ann_format)
+    msg = str(info.value)
+    assert msg.startswith(f'{ann}:{line}: no label for')
+    assert 'DFERDataset needs a labeled list' in msg
+    assert all(fmt in msg for fmt in FORMATS if fmt != 'unlabeled')
+    assert 'UnlabeledVideoDataset' in msg and 'data_preparation' in msg

@@ -239,6 +239,24 @@ def detect_format(ann_file: str) -> str:
                           f'See {DATA_DOC}.')
 
 
+LABELED_FORMATS = tuple(f for f in FORMATS if f != 'unlabeled')
+
+
+def require_labels(records: Sequence[AnnotationRecord], ann_file: str,
+                   dataset: str) -> None:
+    """Refuse a list without labels for a labeled dataset, naming the
+    first unlabeled line and the formats that carry labels."""
+    for rec in records:
+        if rec.label is None:
+            raise AnnotationError(
+                f'{ann_file}:{rec.line}: no label for {rec.path!r}; '
+                f'{dataset} needs a labeled list, but this file reads as '
+                "the 'unlabeled' format (paths only). Expected one of: " +
+                '; '.join(f'{k}: {EXPECTED[k]}' for k in LABELED_FORMATS) +
+                '. For an unlabeled list (pretraining) use '
+                f'UnlabeledVideoDataset. See {DATA_DOC}.')
+
+
 def parse_annotation(ann_file: str, ann_format: str = 'auto',
                      classes: Optional[Sequence[str]] = None
                      ) -> List[AnnotationRecord]:

@@ -34,7 +34,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from dfertools.registry import DATASETS
-from .annotations import DATA_DOC, parse_annotation
+from .annotations import DATA_DOC, parse_annotation, require_labels
 from .bad_samples import BadSampleCounter
 from .classes import get_classes
 from .errors import CorruptVideoError
@@ -130,6 +130,8 @@ class DFERDataset(BaseDataset):
     def load_data_list(self) -> List[dict]:
         records = parse_annotation(self.ann_file, self.ann_format,
                                    self.class_names)
+        if self.labeled:
+            require_labels(records, self.ann_file, type(self).__name__)
         prefix = self.data_prefix.get('video', '')
         data_list = []
         for rec in records:
