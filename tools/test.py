@@ -2,6 +2,7 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--dump FILE]
         [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
+        [--dist-timeout SECONDS]
 
 ``--dump FILE`` writes per-sample results: metrics that take ``dump_path``
 (e.g. ``DFERMetric``, JSON records) get ``FILE``; otherwise MMEngine's
@@ -11,7 +12,7 @@ Several GPUs / CPU processes: ``bash tools/dist_test.sh CONFIG CKPT N``.
 import argparse
 
 import dfertools  # noqa: F401  (compat shims before mmaction)
-from dfertools.utils import setup_env
+from dfertools.utils import dist_guard, setup_env
 from dfertools.utils.tool_errors import run_main
 
 
@@ -33,7 +34,9 @@ def main(argv=None):
     if args.dump:
         setup_env.setup_dump(cfg, args.dump)
     runner = setup_env.build_runner(cfg)
-    runner.test()
+    with dist_guard.explain_collective_timeouts(
+            cfg.env_cfg.dist_cfg.timeout):
+        runner.test()
     setup_env.close_distributed()
 
 

@@ -3,13 +3,14 @@
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
         [--auto-scale-lr] [--compile [BACKEND]] [--seed N] [--deterministic]
         [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
+        [--dist-timeout SECONDS]
 
 Several GPUs / CPU processes: ``bash tools/dist_train.sh CONFIG N [args]``.
 """
 import argparse
 
 import dfertools  # noqa: F401  (compat shims before mmaction)
-from dfertools.utils import setup_env
+from dfertools.utils import dist_guard, setup_env
 from dfertools.utils.tool_errors import run_main
 
 
@@ -51,7 +52,9 @@ def main(argv=None):
         setup_env.setup_compile(cfg, args.compile or None)
     setup_env.setup_randomness(cfg, args.seed, args.deterministic)
     runner = setup_env.build_runner(cfg)
-    runner.train()
+    with dist_guard.explain_collective_timeouts(
+            cfg.env_cfg.dist_cfg.timeout):
+        runner.train()
     setup_env.close_distributed()
 
 

@@ -31,7 +31,9 @@ default_hooks = dict(
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    # tools/train.py switches to gloo when CUDA is unavailable
+    # tools/train.py switches to gloo when CUDA is unavailable; the tools
+    # add timeout=600 (seconds a collective waits for a stalled rank) unless
+    # set here or with --dist-timeout
     dist_cfg=dict(backend='nccl'),
 )
 

@@ -17,6 +17,10 @@ these of its known problems fixed:
   process group is created here (MMEngine's calls ``torch.cuda.set_device``)
   and DDP wraps the CPU model without ``device_ids``, so
   ``tools/dist_train.sh`` runs CPU processes.
+* ``--dist-timeout`` / ``env_cfg.dist_cfg.timeout`` bound how long a
+  collective waits for a stalled rank (default 600 s instead of gloo's 30
+  minutes), and under torchrun each rank stops when the launcher dies
+  (:mod:`dfertools.utils.dist_guard`).
 * ``--dump`` sets ``dump_path`` on every test metric that takes one and only
   falls back to MMEngine's ``DumpResults`` (``.pkl``) when none does.
 """
@@ -30,6 +34,8 @@ from typing import Optional
 import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
+
+from . import dist_guard
 from .cfg_options import CfgOptionsAction, check_override_types
 from .resume import find_resumable_checkpoint
 
@@ -50,6 +56,11 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm'],
                         help='job launcher (set by tools/dist_*.sh)')
+    parser.add_argument(
+        '--dist-timeout', type=dist_guard.positive_seconds, metavar='SECONDS',
+        help='distributed runs: how long a collective waits for a stalled '
+        'rank before the job fails (env_cfg.dist_cfg.timeout; default: the '
+        f'config\'s, else {dist_guard.DEFAULT_TIMEOUT_S})')
     # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0,
                         help=argparse.SUPPRESS)
@@ -80,7 +91,10 @@ def setup_common(cfg: Config, args: argparse.Namespace) -> Config:
     if cfg.get('default_scope') is None:
         cfg.default_scope = 'dfertools'
     cfg.launcher = args.launcher
+    dist_guard.setup_timeout(cfg, getattr(args, 'dist_timeout', None))
     use_gloo_without_cuda(cfg)
+    if cfg.launcher != 'none':
+        dist_guard.watch_launcher()
     add_installed_vis_backends(cfg)
     return cfg
 
@@ -130,7 +144,10 @@ def use_gloo_without_cuda(cfg: Config) -> None:
     import torch.distributed as dist
     if not dist.is_initialized():
         # MMEngine's pytorch launcher calls torch.cuda.set_device first
-        dist.init_process_group(backend=dist_cfg['backend'])
+        kwargs = {}
+        if dist_cfg.get('timeout') is not None:  # seconds, as MMEngine's
+            kwargs['timeout'] = dist_guard.as_timedelta(dist_cfg['timeout'])
+        dist.init_process_group(backend=dist_cfg['backend'], **kwargs)
 
 
 def setup_resume(cfg: Config, resume: Optional[str]) -> None:
