@@ -35,7 +35,7 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
-from . import dist_guard
+from . import config_check, dist_guard
 from .cfg_options import CfgOptionsAction, check_override_types
 from .resume import find_resumable_checkpoint
 
@@ -67,7 +67,9 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
-    """Read a config file, with a clear error when it is missing."""
+    """Read a config file, with a clear error when it is missing; refuse
+    dataset arguments nobody takes and warn about top-level keys nobody
+    reads (:mod:`dfertools.utils.config_check`)."""
     if not osp.isfile(path):
         raise FileNotFoundError(
             f'config file {path!r} does not exist; pass the path of a '
@@ -76,6 +78,8 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     if cfg_options:
         check_override_types(cfg, cfg_options, path)
         cfg.merge_from_dict(cfg_options)
+    config_check.warn_unknown_top_level_keys(cfg)
+    config_check.check_dataset_keys(cfg)
     return cfg
 
 

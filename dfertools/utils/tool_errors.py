@@ -2,7 +2,8 @@
 
 ``tools/train.py`` and friends call :func:`run_main`. An error in
 :data:`USER_ERRORS` (a missing or unreadable file, a refused or damaged
-checkpoint, a bad ``--cfg-options`` value, a read-only or full disk) is
+checkpoint, a bad ``--cfg-options`` value, a dataset argument nobody takes,
+a read-only or full disk) is
 printed as ``<tool>: error: <Type>: <message>`` and the tool exits with 1.
 Every such message already names the file or key and the fix. Set
 ``DFERTOOLS_TRACEBACK=1`` to get the traceback as well. Anything else is a
@@ -14,9 +15,10 @@ import sys
 from typing import Callable, Optional, Sequence
 
 from .checkpoint import CheckpointRefusedError, CheckpointUnreadableError
+from .config_check import UnknownConfigKeyError
 
 USER_ERRORS = (OSError, argparse.ArgumentTypeError, CheckpointRefusedError,
-               CheckpointUnreadableError)
+               CheckpointUnreadableError, UnknownConfigKeyError)
 
 
 def run_main(main: Callable, argv: Optional[Sequence[str]] = None):
