@@ -99,9 +99,11 @@ def test_randomness():
 def test_dump_appends_dump_results_when_no_metric_takes_a_path():
     cfg = _cfg()
     assert setup_env.setup_dump(cfg, 'out.pkl') == 'DumpResults'
-    assert cfg.test_evaluator == [
-        dict(type='AccMetric'),
-        dict(type='DumpResults', out_file_path='out.pkl')]
+    # logs the metrics before DumpResults writes the file
+    assert cfg.test_evaluator == dict(
+        type='MetricsBeforeDumpEvaluator',
+        metrics=[dict(type='AccMetric'),
+                 dict(type='DumpResults', out_file_path='out.pkl')])
     with pytest.raises(ValueError, match=r'\.pkl'):
         setup_env.setup_dump(_cfg(), 'out.json')
 
@@ -120,6 +122,7 @@ def test_dump_inside_evaluator_metrics():
                                    metrics=dict(type='AccMetric')))
     setup_env.setup_dump(cfg, 'o.pkl')
     assert cfg.test_evaluator['metrics'][-1]['type'] == 'DumpResults'
+    assert cfg.test_evaluator['type'] == 'MetricsBeforeDumpEvaluator'
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')

@@ -23,6 +23,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from dfertools.registry import METRICS
+from .dump_evaluator import format_metrics
 from .functional import softmax, summarize
 from .predictions import deduplicate, merge_views, save_dump
 
@@ -146,9 +147,25 @@ class DFERMetric(BaseMetric):
                 metrics[f'recall_{name}'] = rec
         metrics['confusion_matrix'] = summary['confusion_matrix']
         if self.dump_path:
+            self._dump(records, num_classes, names, summary, metrics)
+        return metrics
+
+    def _dump(self, records, num_classes, names, summary, metrics) -> None:
+        """Log the metrics, then write the dump: a failed write never
+        takes the values of a whole test run with it."""
+        logger = MMLogger.get_current_instance()
+        shown = {k: v for k, v in metrics.items() if k != 'confusion_matrix'}
+        logger.info(f'DFERMetric (before writing {self.dump_path}): '
+                    + format_metrics(shown))
+        try:
             save_dump(self.dump_path, records, num_classes, names,
                       metrics=summary)
-            MMLogger.get_current_instance().info(
-                f'DFERMetric wrote {num_views} per-view records to '
-                f'{self.dump_path}')
-        return metrics
+        except OSError as e:
+            raise OSError(
+                e.errno, f'DFERMetric could not write the dump '
+                f'{self.dump_path!r} ({e.strerror or e}); the metrics are in '
+                'the log line above. Free space or choose another --dump '
+                'path and run the test again for the per-sample records.'
+            ) from e
+        logger.info(f'DFERMetric wrote {len(records)} per-view records to '
+                    f'{self.dump_path}')

@@ -35,7 +35,7 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
-from . import config_check, dist_guard
+from . import config_check, dist_guard, preflight
 from .cfg_options import CfgOptionsAction, check_override_types
 from .resume import find_resumable_checkpoint
 
@@ -274,6 +274,7 @@ def setup_dump(cfg: Config, dump: str) -> str:
     if evaluator is None:
         raise RuntimeError(f'--dump: config {cfg.filename} has no '
                            'test_evaluator')
+    preflight.check_dump_target(dump)  # before hours of testing, not after
     holder = evaluator
     if isinstance(evaluator, dict) and 'metrics' in evaluator:
         holder = evaluator['metrics']  # dict(type='Evaluator', metrics=...)
@@ -289,16 +290,22 @@ def setup_dump(cfg: Config, dump: str) -> str:
             "results go through MMEngine's DumpResults, which writes a "
             'pickle; use a file name ending in .pkl')
     metrics.append(dict(type='DumpResults', out_file_path=dump))
+    # the metrics are logged before DumpResults writes the file
     if holder is evaluator:
-        cfg.test_evaluator = metrics
+        cfg.test_evaluator = dict(type='MetricsBeforeDumpEvaluator',
+                                  metrics=metrics)
     else:
         evaluator['metrics'] = metrics
+        if evaluator.get('type', 'Evaluator') == 'Evaluator':
+            evaluator['type'] = 'MetricsBeforeDumpEvaluator'
     return 'DumpResults'
 
 
 def build_runner(cfg: Config):
-    """``DFERRunner`` unless the config names its own ``runner_type``."""
+    """``DFERRunner`` unless the config names its own ``runner_type``;
+    the work dir must be writable."""
     from dfertools.registry import RUNNERS
+    preflight.check_work_dir(cfg.work_dir)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     from dfertools.engine.runner import DFERRunner
