@@ -124,6 +124,29 @@ def test_broken_plugin_warns_with_its_name(tmp_path, clean_plugin_state):
     assert any('broken_one' in m and 'no_such_module_xyz' in m for m in msgs)
 
 
+@pytest.mark.parametrize('body, shown', [
+    ('import sys\nsys.exit(3)\n', 'SystemExit: 3'),
+    ("raise SystemExit('plugin says bye')\n", 'SystemExit: plugin says bye'),
+    ("raise RuntimeError('boom')\n", 'RuntimeError: boom'),
+])
+def test_plugin_exiting_on_import_is_skipped_with_a_warning(
+        tmp_path, clean_plugin_state, body, shown):
+    """A plugin that calls sys.exit while imported no longer ends the
+    process (every tool builds through the registries): it is named in a
+    warning and skipped, and building goes on."""
+    (tmp_path / 'quitting_plugin.py').write_text(body)
+    _dist_info(tmp_path, 'quitter', 'quitting_plugin')
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        loaded = plugins.load_plugins(force=True)
+    assert 'quitter' not in loaded
+    msgs = [str(w.message) for w in caught if 'quitter' in str(w.message)]
+    assert len(msgs) == 1
+    assert "plugin 'quitter' (quitting_plugin) failed to import" in msgs[0]
+    assert shown in msgs[0] and 'skipped' in msgs[0]
+    sys.modules.pop('quitting_plugin', None)
+
+
 def test_grid_mismatch_is_a_clear_error(clean_plugin_state):
     sys.path.insert(0, PLUGIN_DIR)
     from dfertools_checkerboard import CheckerboardMasker

@@ -5,7 +5,11 @@ Any installed distribution that declares an entry point in the group
 imports its locations. The entry point's value names a module (or
 ``module:attr``; the attribute, if callable, is called with no arguments).
 A plugin that fails to import is reported with its name and the error, and
-the build carries on without it rather than dying deep inside a run.
+the build carries on without it rather than dying deep inside a run. That
+includes a plugin that calls ``sys.exit()`` while it is imported: the
+``SystemExit`` would otherwise end whichever tool happened to build
+something first, with no word about the plugin. (``KeyboardInterrupt``
+still stops the tool; a plugin calling ``os._exit`` cannot be caught.)
 """
 import importlib
 import logging
@@ -42,9 +46,10 @@ def load_plugins(force: bool = False) -> dict:
             if callable(obj) and not isinstance(obj, type(importlib)):
                 obj()
             _loaded[ep.name] = obj
-        except Exception as e:  # noqa: BLE001 - report, never crash a build
+        except (Exception, SystemExit) as e:  # noqa: BLE001 - report, skip
             msg = (f'dfertools plugin {ep.name!r} ({ep.value}) failed to '
-                   f'import: {type(e).__name__}: {e}. Fix or uninstall it.')
+                   f'import: {type(e).__name__}: {e}. It was skipped and '
+                   'dfertools carries on without it; fix or uninstall it.')
             warnings.warn(msg)
             logging.getLogger('dfertools').warning(msg)
     return _loaded
