@@ -172,8 +172,9 @@ def warn_unknown_top_level_keys(cfg) -> List[str]:
     unknown = unknown_top_level_keys(cfg)
     for key in unknown:
         warnings.warn(
-            f'{cfg.filename}: top-level key {key!r} is not read by MMEngine\'s '
-            f'Runner or by dfertools, and no line of the config uses it'
+            f'{cfg.filename}: top-level key {key!r} is not read by '
+            "MMEngine's Runner or by dfertools, and no line of the config "
+            'uses it'
             f'{did_you_mean(key, KNOWN - {"_base_", "filename"})}; it has '
             'no effect.', ConfigKeyWarning, stacklevel=2)
     return unknown
