@@ -193,3 +193,26 @@ def test_spool_is_handed_to_the_report_and_removed(tmp_path):
     assert not os.path.exists(spool)
     assert read_bad_paths(str(report)) == {'a.mp4': 'old reason',
                                            'b.mp4': 'bang'}
+
+
+@pytest.mark.parametrize('backend', ['cv2', 'decord'])
+def test_damaged_headers_are_substituted_and_reported_in_training(
+        tmp_path, backend):
+    """A real training epoch (2 worker processes) over a list with damaged
+    headers: OpenCV's negative frame count used to raise ValueError (not
+    substituted) and decord aborted its worker on the absurd one."""
+    init_default_scope('dfertools')
+    ann, bad_paths = make_video_list(
+        str(tmp_path / 'list'), 8, bad=(1, 4, 6),
+        kinds=('negative_frame_count', 'absurd_frame_count',
+               'zero_frame_size'))
+    ds = DFERDataset(ann, pipeline=train_pipeline(backend=backend),
+                     max_bad_fraction=1.0)
+    runner = _runner(tmp_path, ds, name=f'headers_{backend}')
+    runner.train()
+    assert runner.iter == 4           # 8 samples, batch 2: every step ran
+    attempts, failures = ds.bad_samples.totals()
+    assert failures >= 3 and attempts == 8 + failures
+    listed = read_bad_paths(str(tmp_path / 'bad_samples.txt'))
+    assert sorted(listed) == sorted(bad_paths)
+    assert all('impossible header' in r for r in listed.values())
