@@ -207,14 +207,29 @@ def test_ce_only_ablation():
 
 
 def test_predict_two_views_softmax():
+    """Inputs [B, 2, C, T, H, W]: pred_score is the mean of the two views'
+    softmax (average_clips='prob'), each view's computed on its own."""
     model = _build(tiny_hdf_cfg()).eval()
+    torch.manual_seed(0)
+    with torch.no_grad():   # a head that tells the views apart
+        for fc in (model.cls_head.fc1, model.cls_head.fc2):
+            fc.weight.normal_(0, 0.3)
+    both = _batch(views=2)
     with torch.no_grad():
-        out = model.test_step(_batch(views=2))
+        out = model.test_step(copy.deepcopy(both))
+        single = []
+        for v in range(2):
+            view = dict(both, inputs=[x[v:v + 1] for x in both['inputs']])
+            single.append(model.test_step(copy.deepcopy(view)))
     assert len(out) == 4
-    for s in out:
+    for i, s in enumerate(out):
         assert s.pred_score.shape == (3, )
         assert s.pred_score.sum().item() == pytest.approx(1.0, rel=1e-5)
         assert torch.all(s.pred_score >= 0)
+        views = [single[v][i].pred_score for v in range(2)]
+        assert (views[0] - views[1]).abs().max() > 1e-2
+        assert torch.allclose(s.pred_score, (views[0] + views[1]) / 2,
+                              atol=1e-6)
 
 
 def test_head_errors():
