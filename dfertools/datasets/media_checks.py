@@ -33,6 +33,8 @@ For the decord backend the header is read with OpenCV first
 (:func:`probe_header`: container and stream headers only, no frame is
 decoded; ~0.3 ms per open, against ~1-2 ms for decord's own open), because
 decord aborts inside its constructor, before its values can be checked.
+When OpenCV cannot open a file at all, decord is left to try, and its own
+frame count and fps are checked once it has opened the file.
 """
 import math
 import os
