@@ -9,6 +9,8 @@ from mmaction.structures import ActionDataSample  # noqa: F401  (registers)
 from mmengine.model import BaseModel
 from mmengine.runner import Runner
 
+from tests.mp4_damage import DAMAGES
+
 
 def write_video(path, frames=8, size=(32, 32), gray=False, seed=0):
     """A real mp4 (``mp4v``) of random frames; ``size`` is (w, h)."""
@@ -34,9 +36,12 @@ def write_frames(folder, frames=4, size=(32, 32), gray=False, ext='.jpg'):
 
 def corrupt(path, kind, seed=0):
     """Break the file at ``path`` in place: ``truncate`` (keep the first
-    40% of the bytes), ``empty`` (zero length) or ``random`` bytes."""
+    40% of the bytes), ``empty`` (zero length), ``random`` bytes, or one of
+    the header damages of :data:`tests.mp4_damage.DAMAGES`."""
     data = open(path, 'rb').read() if os.path.exists(path) else b''
-    if kind == 'truncate':
+    if kind in DAMAGES:
+        data = DAMAGES[kind](data)
+    elif kind == 'truncate':
         data = data[:int(len(data) * 0.4)]
     elif kind == 'empty':
         data = b''
@@ -49,18 +54,18 @@ def corrupt(path, kind, seed=0):
     return str(path)
 
 
-def make_video_list(root, num_videos, bad=(), frames=8, size=(32, 32)):
+def make_video_list(root, num_videos, bad=(), frames=8, size=(32, 32),
+                    kinds=('truncate', 'empty', 'random')):
     """``root/videos/NNNN.mp4`` + ``root/ann.txt`` (``path label``); the
-    indices in ``bad`` are corrupted (cycling truncate/empty/random).
-    Returns ``(ann_file, [bad absolute paths])``."""
+    indices in ``bad`` are corrupted (cycling through ``kinds``, see
+    :func:`corrupt`). Returns ``(ann_file, [bad absolute paths])``."""
     os.makedirs(os.path.join(root, 'videos'), exist_ok=True)
-    kinds = ('truncate', 'empty', 'random')
     lines, bad_paths = [], []
     for i in range(num_videos):
         path = os.path.join(root, 'videos', f'{i:04d}.mp4')
         write_video(path, frames=frames, size=size, seed=i)
         if i in bad:
-            corrupt(path, kinds[len(bad_paths) % 3], seed=i)
+            corrupt(path, kinds[len(bad_paths) % len(kinds)], seed=i)
             bad_paths.append(path)
         lines.append(f'{path} {i % 7}')
     ann = os.path.join(root, 'ann.txt')
@@ -69,13 +74,14 @@ def make_video_list(root, num_videos, bad=(), frames=8, size=(32, 32)):
     return ann, bad_paths
 
 
-def train_pipeline(clip_len=4, size=32, augment=False):
+def train_pipeline(clip_len=4, size=32, augment=False, backend='decord'):
     """The shape of the SynthDFER training pipeline, at a tiny size;
-    ``augment`` adds its RandomResizedCrop and Flip."""
+    ``augment`` adds its RandomResizedCrop and Flip; ``backend``: of
+    VideoInit."""
     crop = [dict(type='RandomResizedCrop', area_range=(0.7, 1.0))]
     flip = [dict(type='Flip', flip_ratio=0.5)]
     return [
-        dict(type='VideoInit'),
+        dict(type='VideoInit', backend=backend),
         dict(type='DFERSampleFrames', clip_len=clip_len, frame_interval=1),
         dict(type='VideoDecode'),
         *(crop if augment else []),

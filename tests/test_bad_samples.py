@@ -193,3 +193,77 @@ def test_spool_is_handed_to_the_report_and_removed(tmp_path):
     assert not os.path.exists(spool)
     assert read_bad_paths(str(report)) == {'a.mp4': 'old reason',
                                            'b.mp4': 'bang'}
+
+
+@pytest.mark.parametrize('backend', ['cv2', 'decord'])
+def test_damaged_headers_are_substituted_and_reported_in_training(
+        tmp_path, backend):
+    """A real training epoch (2 worker processes) over a list with damaged
+    headers: OpenCV's negative frame count used to raise ValueError (not
+    substituted) and decord aborted its worker on the absurd one."""
+    init_default_scope('dfertools')
+    ann, bad_paths = make_video_list(
+        str(tmp_path / 'list'), 8, bad=(1, 4, 6),
+        kinds=('negative_frame_count', 'absurd_frame_count',
+               'zero_frame_size'))
+    ds = DFERDataset(ann, pipeline=train_pipeline(backend=backend),
+                     max_bad_fraction=1.0)
+    runner = _runner(tmp_path, ds, name=f'headers_{backend}')
+    runner.train()
+    assert runner.iter == 4           # 8 samples, batch 2: every step ran
+    attempts, failures = ds.bad_samples.totals()
+    assert failures >= 3 and attempts == 8 + failures
+    listed = read_bad_paths(str(tmp_path / 'bad_samples.txt'))
+    assert sorted(listed) == sorted(bad_paths)
+    assert all('impossible header' in r for r in listed.values())
+
+
+# --- the max_bad_fraction limit is inclusive ------------------------------
+LIMIT_CASES = [  # (max_bad_fraction, attempts, failures, aborts)
+    (0.0, 10, 0, False), (0.0, 10, 1, True),
+    (0.25, 8, 2, False), (0.25, 8, 3, True),
+    (0.1, 30, 3, False), (0.1, 30, 4, True),
+    (1.0, 5, 5, False)]
+
+
+def _counter_at(tmp_path, limit, attempts, failures):
+    from dfertools.datasets.bad_samples import BadSampleCounter
+    counter = BadSampleCounter(limit, min_samples=1,
+                               spool_file=str(tmp_path / 'spool.txt'))
+    for _ in range(attempts):
+        counter.record_attempt()
+    for i in range(failures):
+        counter.record_failure(f'v{i}.mp4', 'broken')
+    return counter
+
+
+@pytest.mark.parametrize('limit, attempts, failures, aborts', LIMIT_CASES)
+def test_bad_fraction_at_the_limit_does_not_abort(tmp_path, limit, attempts,
+                                                  failures, aborts):
+    """Exactly max_bad_fraction failed loads are allowed, one more aborts;
+    max_bad_fraction=0 with no failure runs on. In the workers' check and in
+    the hook's epoch-end check."""
+    counter = _counter_at(tmp_path, limit, attempts, failures)
+    assert counter.too_many(attempts, failures) is aborts
+    hook = BadSampleHook()
+    hook.counters, hook._last = [counter], [(0, 0)]
+    hook.report_file = str(tmp_path / 'bad_samples.txt')
+    for check in (counter.check_early, lambda: hook.check(None, 'in test')):
+        if aborts:
+            with pytest.raises(TooManyBadSamplesError):
+                check()
+        else:
+            check()
+
+
+def test_zero_bad_fraction_trains_on_a_clean_list(tmp_path):
+    ann, _ = make_video_list(str(tmp_path / 'clean'), 4)
+    ds = _dataset(ann, max_bad_fraction=0.0, bad_fraction_min_samples=1)
+    runner = tiny_video_runner(
+        tmp_path, dict(dataset=ds, batch_size=2, num_workers=0,
+                       sampler=dict(type='DefaultSampler', shuffle=False)),
+        train_cfg=dict(by_epoch=True, max_epochs=1),
+        custom_hooks=[dict(type='BadSampleHook')], log_interval=100,
+        log_level='WARNING', experiment_name=f'zero_{id(ds)}')
+    runner.train()
+    assert runner.iter == 2 and ds.bad_samples.totals() == (4, 0)

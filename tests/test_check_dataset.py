@@ -2,6 +2,7 @@
 exit status."""
 import importlib.util
 import os
+import subprocess
 import sys
 
 from dfertools.datasets.bad_samples import read_bad_paths
@@ -49,3 +50,26 @@ def test_clean_list_exits_0_and_bad_list_2(tmp_path, capsys):
     broken.write_text('a 1\nb x\n')
     assert _tool().main([str(broken), '--out', out]) == 2
     assert f'{broken}:2: malformed' in capsys.readouterr().err
+
+
+def test_fifo_and_damaged_header_are_reported_not_hung(tmp_path):
+    """A FIFO in the list used to block the scan forever in FFmpeg's open.
+    Run as a child process with a deadline (and no per-clip time limit, so
+    only the file-type check can save it)."""
+    root = str(tmp_path)
+    ann, bad = make_video_list(root, 3, bad=(1,), frames=6,
+                               kinds=('absurd_frame_count',))
+    fifo = os.path.join(root, 'pipe.mp4')
+    os.mkfifo(fifo)
+    with open(ann, 'a') as f:
+        f.write(f'{fifo} 0\n')
+    out = str(tmp_path / 'bad.txt')
+    proc = subprocess.run(
+        [sys.executable, os.path.join('tools', 'data', 'check_dataset.py'),
+         ann, '--workers', '2', '--clip-len', '4', '--decode-timeout', '0',
+         '--out', out], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    found = read_bad_paths(out)
+    assert sorted(found) == sorted(bad + [fifo])
+    assert 'is a FIFO' in found[fifo] and '(annotation line 4)' in found[fifo]
+    assert 'impossible header' in found[bad[0]]

@@ -41,6 +41,46 @@ def test_dct2d_buffer_matches_scipy_2d():
     assert torch.allclose(y.pow(2).sum(), x.pow(2).sum(), rtol=1e-4)
 
 
+def _scipy_dct2(x: np.ndarray) -> np.ndarray:
+    """Independent orthonormal 2-D DCT-II over the last two axes."""
+    return scipy_dct(scipy_dct(x, type=2, norm='ortho', axis=-1),
+                     type=2, norm='ortho', axis=-2)
+
+
+def test_dct2d_follows_the_input_dtype_float64_exact():
+    """A float64 input gets a float64 basis (HDF eq. 2-3): equal to scipy's
+    DCT to float64 precision, not to the ~1e-7 of a float32 basis."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, 4, 5, 7, dtype=torch.float64)
+    dct = DCT2D()
+    y = dct(x)
+    assert y.dtype == torch.float64
+    assert dct.basis_h.dtype == dct.basis_w.dtype == torch.float64
+    np.testing.assert_allclose(y.numpy(), _scipy_dct2(x.numpy()), rtol=0,
+                               atol=1e-12)
+    # float32 input: float32 basis; back to float64: rebuilt, exact again
+    assert dct(x.float()).dtype == torch.float32
+    assert dct.basis_h.dtype == torch.float32
+    np.testing.assert_allclose(dct(x).numpy(), _scipy_dct2(x.numpy()),
+                               rtol=0, atol=1e-12)
+    # a module-wide cast of the float32 buffers is not mistaken for a
+    # float64 basis
+    dct(x.float())
+    dct.double()
+    np.testing.assert_allclose(dct(x).numpy(), _scipy_dct2(x.numpy()),
+                               rtol=0, atol=1e-12)
+
+
+def test_frequency_branch_in_float64_matches_scipy_dct():
+    """The DAM frequency branch's DCT output (eq. 2) for a float64 model."""
+    torch.manual_seed(0)
+    fa = FrequencyAttention(4).double().eval()
+    x = torch.randn(2, 4, 3, 6, 6, dtype=torch.float64)
+    np.testing.assert_allclose(fa.dct(x).numpy(), _scipy_dct2(x.numpy()),
+                               rtol=0, atol=1e-12)
+    assert fa(x).dtype == torch.float64
+
+
 def test_perturbation_only_in_training():
     torch.manual_seed(0)
     fa = FrequencyAttention(4)

@@ -1,13 +1,17 @@
 """Fuzzing (hypothesis, bounded): random bytes and text into the annotation
-parsers and random / mutated bytes through the video loader. Each must
-either load or raise our clear error type — never an IndexError,
-UnicodeDecodeError, a crash or a hang."""
+parsers and random / mutated bytes through the video loader, with both
+backends (OpenCV and decord): whole-file mutations, damaged headers (bytes
+and 32-bit words overwritten in the first few hundred bytes and in the
+``moov`` box, with the header at the end or at the front of the file) and
+truncated tails. Each must either load or raise our clear error type —
+never an IndexError, UnicodeDecodeError, ValueError, a crash or a hang."""
 import atexit
 import os
 import shutil
 import tempfile
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +22,7 @@ from dfertools.datasets.errors import CorruptVideoError
 from dfertools.datasets.transforms import (DFERSampleFrames, VideoDecode,
                                            VideoInit)
 from tests.data_toys import write_video
+from tests.mp4_damage import boxes, faststart
 
 FUZZ = settings(max_examples=300, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow])
@@ -62,22 +67,26 @@ def test_annotation_parsers_on_structured_text(text):
 
 
 _GOOD = None
+BACKENDS = ('cv2', 'decord')
 
 
-def _good_video() -> bytes:
+def _good_video(layout='end') -> bytes:
+    """A valid 8-frame mp4; ``layout='front'``: its ``moov`` header moved in
+    front of the frames."""
     global _GOOD
     if _GOOD is None:
         path = write_video(os.path.join(_DIR, 'good.mp4'), frames=8)
         with open(path, 'rb') as f:
-            _GOOD = f.read()
-    return _GOOD
+            data = f.read()
+        _GOOD = dict(end=data, front=faststart(data))
+    return _GOOD[layout]
 
 
-def _decode(path: str, clip_len: int, interval: int):
+def _decode(path: str, clip_len: int, interval: int, backend='decord'):
     """Open, sample and decode ``path``; ``None`` when it is refused as a
     ``CorruptVideoError`` (which must name the path)."""
     try:
-        res = VideoInit()(dict(filename=path))
+        res = VideoInit(backend=backend)(dict(filename=path))
         res = DFERSampleFrames(clip_len, interval, test_mode=True)(res)
         return VideoDecode()(res)
     except CorruptVideoError as err:
@@ -86,14 +95,18 @@ def _decode(path: str, clip_len: int, interval: int):
 
 
 def _load(data: bytes, name='x.mp4'):
+    """``data`` as a file through both backends."""
     path = os.path.join(_DIR, name)
     with open(path, 'wb') as f:
         f.write(data)
-    res = _decode(path, 4, 2)
-    if res is None:
-        return
-    assert len(res['imgs']) == 4
-    assert all(img.dtype == np.uint8 and img.ndim == 3 for img in res['imgs'])
+    for backend in BACKENDS:
+        res = _decode(path, 4, 2, backend)
+        if res is None:
+            continue
+        assert len(res['imgs']) == 4
+        assert all(img.dtype == np.uint8 and img.ndim == 3 and
+                   img.shape[2] == 3 and min(img.shape[:2]) > 0
+                   for img in res['imgs'])
 
 
 @settings(max_examples=120, deadline=None, derandomize=True)
@@ -111,6 +124,45 @@ def test_video_loader_on_mutated_mp4(edits, keep):
     for where, value in edits:
         data[int(where * len(data))] = value
     _load(bytes(data[:max(1, int(keep * len(data)))]))
+
+
+# 32-bit words that turn header fields (counts, sizes, durations) into
+# extremes: the values that gave negative and 2^31 frame counts
+_WORDS = [b'\xff\xff\xff\xff', b'\x80\x00\x00\x00', b'\x00\x00\x00\x00',
+          b'\x7f\xff\xff\xff', b'\x00\x00\x00\x01']
+_HEADER_EDIT = st.tuples(
+    st.sampled_from(['start', 'moov']),           # where
+    st.floats(0, 1, exclude_max=True),             # position in that region
+    st.one_of(st.integers(0, 255), st.sampled_from(_WORDS)))
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.sampled_from(['end', 'front']),
+       st.lists(_HEADER_EDIT, min_size=1, max_size=6),
+       st.one_of(st.none(), st.floats(0.3, 1.0, exclude_max=True)))
+def test_video_loader_on_damaged_header(layout, edits, keep):
+    """Bytes or words overwritten in the first 300 bytes or in the moov
+    box, optionally with the tail cut off, through both backends."""
+    data = bytearray(_good_video(layout))
+    moov_off, moov_size = boxes(bytes(data))[b'moov']
+    for region, where, value in edits:
+        lo, size = (0, 300) if region == 'start' else (moov_off, moov_size)
+        at = lo + int(where * size)
+        value = bytes([value]) if isinstance(value, int) else value
+        data[at:at + len(value)] = value
+    if keep is not None:
+        data = data[:max(1, int(keep * len(data)))]
+    _load(bytes(data), name=f'hdr_{layout}.mp4')
+
+
+@pytest.mark.parametrize('layout', ['end', 'front'])
+def test_video_loader_on_every_truncated_tail(layout):
+    """The file cut after every 1/40 of its bytes, through both backends:
+    with the header at the end nothing opens; with it at the front the
+    frames past the cut are missing."""
+    data = _good_video(layout)
+    for k in range(1, 40):
+        _load(data[:k * len(data) // 40], name=f'cut_{layout}.mp4')
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)

@@ -113,6 +113,89 @@ def test_sam_train_step():
     assert model.loss_scaler.g.item() == pytest.approx(expected_g, rel=1e-4)
 
 
+def _lambdas(g):
+    """HDF eq. 16 with alpha = 10, beta = 0.1."""
+    return 10 * g / (g + 1), 0.1 / (g + 1)
+
+
+def _spy_sam_passes(model, ow):
+    """Record the loss terms and the loss of each SAM pass."""
+    terms_seen, losses = [], []
+    orig_terms, orig_step = model.loss_terms, ow.step_with_closure
+
+    def terms(*args, **kwargs):
+        out = orig_terms(*args, **kwargs)
+        terms_seen.append({k: v.detach().clone() for k, v in out.items()})
+        return out
+
+    def step(closure, after_first_backward=None):
+        def recording():
+            loss = closure()
+            losses.append(loss.detach().clone())
+            return loss
+        return orig_step(recording, after_first_backward)
+
+    model.loss_terms, ow.step_with_closure = terms, step
+    return terms_seen, losses
+
+
+def _sam_reference(model, batch, lambdas, rho=0.05, lr=0.01):
+    """Independent SAM + SGD step on the lambda-weighted eq. 17: returns the
+    parameters after it."""
+    model = copy.deepcopy(model).train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    data = model.data_preprocessor(copy.deepcopy(batch), True)
+
+    def loss():
+        terms = model.loss_terms(data['inputs'], data['data_samples'])
+        return lambdas[0] * terms['ce'] + lambdas[1] * terms['sc']
+
+    grads = torch.autograd.grad(loss(), params, allow_unused=True)
+    pairs = [(p, g) for p, g in zip(params, grads) if g is not None]
+    norm = torch.sqrt(sum(g.pow(2).sum() for _, g in pairs))
+    with torch.no_grad():
+        steps = [(p, g * rho / (norm + 1e-12)) for p, g in pairs]
+        for p, e in steps:
+            p.add_(e)
+    grads = torch.autograd.grad(loss(), [p for p, _ in pairs])
+    with torch.no_grad():
+        for (p, e), g in zip(steps, grads):
+            p.sub_(e).sub_(lr * g)
+    return dict(model.named_parameters())
+
+
+def test_sam_passes_and_log_use_the_previous_steps_lambdas():
+    """HDF eq. 16-17 with g of the previous step: both SAM passes of a step
+    weight their loss terms with the same lambdas, the logged ones, although
+    g is re-measured between the passes; the update equals an independent
+    SAM + SGD step with those lambdas."""
+    model = _build(tiny_hdf_cfg())
+    ow = _optim(model, 'SAMOptimWrapper')
+    model.train_step(_batch(seed=1), ow)   # moves g away from 1
+    g_prev = model.loss_scaler.g.item()
+    assert abs(g_prev - 1.0) > 0.1
+    lam_ce, lam_sc = _lambdas(g_prev)
+    batch = _batch(seed=2)
+    expected_g = _total_grad_norm(model, batch, g_prev)
+    expected_params = _sam_reference(model, batch, (lam_ce, lam_sc))
+    terms_seen, losses = _spy_sam_passes(model, ow)
+    log = model.train_step(copy.deepcopy(batch), ow)
+    assert len(losses) == len(terms_seen) == 2
+    for loss, terms in zip(losses, terms_seen):
+        assert loss.item() == pytest.approx(
+            lam_ce * terms['ce'].item() + lam_sc * terms['sc'].item(),
+            rel=1e-5)
+    assert log['dsm_g'].item() == pytest.approx(g_prev, rel=1e-6)
+    assert log['lambda_ce'].item() == pytest.approx(lam_ce, rel=1e-6)
+    assert log['lambda_sc'].item() == pytest.approx(lam_sc, rel=1e-6)
+    assert log['loss'].item() == pytest.approx(losses[0].item(), rel=1e-6)
+    for name, p in model.named_parameters():
+        assert torch.allclose(p, expected_params[name], rtol=1e-4,
+                              atol=1e-6), name
+    # g now holds this step's unperturbed gradient norm, for the next step
+    assert model.loss_scaler.g.item() == pytest.approx(expected_g, rel=1e-4)
+
+
 def test_ce_only_ablation():
     model = _build(tiny_hdf_cfg(
         contrastive_loss=None, loss_scaler=None,
@@ -124,14 +207,29 @@ def test_ce_only_ablation():
 
 
 def test_predict_two_views_softmax():
+    """Inputs [B, 2, C, T, H, W]: pred_score is the mean of the two views'
+    softmax (average_clips='prob'), each view's computed on its own."""
     model = _build(tiny_hdf_cfg()).eval()
+    torch.manual_seed(0)
+    with torch.no_grad():   # a head that tells the views apart
+        for fc in (model.cls_head.fc1, model.cls_head.fc2):
+            fc.weight.normal_(0, 0.3)
+    both = _batch(views=2)
     with torch.no_grad():
-        out = model.test_step(_batch(views=2))
+        out = model.test_step(copy.deepcopy(both))
+        single = []
+        for v in range(2):
+            view = dict(both, inputs=[x[v:v + 1] for x in both['inputs']])
+            single.append(model.test_step(copy.deepcopy(view)))
     assert len(out) == 4
-    for s in out:
+    for i, s in enumerate(out):
         assert s.pred_score.shape == (3, )
         assert s.pred_score.sum().item() == pytest.approx(1.0, rel=1e-5)
         assert torch.all(s.pred_score >= 0)
+        views = [single[v][i].pred_score for v in range(2)]
+        assert (views[0] - views[1]).abs().max() > 1e-2
+        assert torch.allclose(s.pred_score, (views[0] + views[1]) / 2,
+                              atol=1e-6)
 
 
 def test_head_errors():

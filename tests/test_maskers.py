@@ -74,12 +74,16 @@ def test_tube_window_masker_small_regions_and_bad_grid():
 # --- HRD masker (hi2m §3.3) ------------------------------------------------
 def _hrd(**kw):
     torch.manual_seed(0)
-    return MASKERS.build(dict(type='HRDMasker', mask_ratio=0.75,
-                              embed_dims=16, num_heads=2, **kw))
+    kw.setdefault('mask_ratio', 0.75)
+    return MASKERS.build(dict(type='HRDMasker', embed_dims=16, num_heads=2,
+                              **kw))
 
 
 def test_hrd_samples_distinct_right_count_and_log_probs():
-    masker = _hrd()
+    """In training the visible tokens are *sampled*: passes over the same
+    tokens draw different sets (in eval mode they do not), each of the right
+    size without duplicates, with log_prob the log of a distribution."""
+    masker = _hrd().train()
     tokens = torch.randn(4, 2 * 3 * 4, 16)
     out = masker(tokens, (2, 3, 4))
     _check_contract(out, 4, 24)
@@ -91,17 +95,39 @@ def test_hrd_samples_distinct_right_count_and_log_probs():
     ref = torch.distributions.Categorical(probs=p).log_prob(
         torch.arange(24)[:, None]).T  # [B, N]
     assert torch.allclose(out.log_prob, ref, atol=1e-5)
+    # sampling: 6 of 24 tokens, so 20 passes agreeing on all 4 rows would
+    # have probability far below 1e-6 for any P this small policy gives
+    passes = {tuple(masker(tokens, (2, 3, 4)).visible_idx.flatten().tolist())
+              for _ in range(20)}
+    assert len(passes) > 1
+    masker.eval()
+    fixed = {tuple(masker(tokens, (2, 3, 4)).visible_idx.flatten().tolist())
+             for _ in range(5)}
+    assert len(fixed) == 1
 
 
 def test_hrd_sampling_follows_p():
-    """Gumbel top-1 frequencies match P (the first draw is Categorical(P))."""
-    from dfertools.models.maskers.hrd import gumbel_topk
+    """The masker's first pick in training is Categorical(P): with one
+    visible token per sample, its frequencies over 20000 samples of the same
+    tokens match P within 5 binomial standard deviations."""
     torch.manual_seed(0)
-    p = torch.tensor([0.5, 0.3, 0.15, 0.05])
-    draws = gumbel_topk(p.log().expand(20000, 4), 1).squeeze(1)
-    freq = torch.bincount(draws, minlength=4).float() / 20000
-    assert torch.allclose(freq, p, atol=0.015)
-    two = gumbel_topk(p.log().expand(2000, 4), 2)
+    masker = _hrd(mask_ratio=7 / 8).train()   # 8 tokens, 1 visible
+    with torch.no_grad():   # a policy far from uniform
+        masker.head.weight.normal_(0, 1.0)
+    n = 20000
+    tokens = torch.randn(1, 8, 16).expand(n, -1, -1)
+    out = masker(tokens, (2, 2, 2))
+    p = out.log_prob[0].exp().double()
+    assert torch.allclose(out.log_prob, out.log_prob[:1].expand(n, -1))
+    assert p.max() > 2 * p.min()       # the test can tell P from uniform
+    assert out.visible_idx.shape == (n, 1)
+    counts = torch.bincount(out.visible_idx[:, 0], minlength=8).double()
+    sd = (n * p * (1 - p)).sqrt()
+    z = (counts - n * p) / sd
+    assert z.abs().max() < 5, (counts / n, p)
+    # the ordered Gumbel top-k itself: first draws follow P, no repeats
+    from dfertools.models.maskers.hrd import gumbel_topk
+    two = gumbel_topk(p.float().log().expand(2000, 8), 2)
     assert (two[:, 0] != two[:, 1]).all()
 
 

@@ -40,8 +40,29 @@ def test_same_pixels_as_mmaction_chain_for_the_drawn_box_and_flip(seed):
     np.testing.assert_array_equal(imgs[0], _clip(seed=seed)[0])
 
 
+def _binomial_ok(hits, n, p, sds=5.0):
+    """``hits`` of ``n`` Bernoulli(p) trials within ``sds`` standard
+    deviations of ``n p``."""
+    return abs(hits - n * p) <= sds * (n * p * (1 - p)) ** 0.5
+
+
+@pytest.mark.parametrize('ratio', [0.3, 0.5, 0.85])
+def test_flip_frequency_follows_flip_ratio(ratio):
+    """Over 3000 samples (one per seed) the clip is flipped with
+    probability flip_ratio, within 5 binomial SDs (+-0.042 at 0.3)."""
+    imgs = _clip(t=1, h=8, w=10)
+    t = RandomResizedCropFlip(size=4, area_range=(0.5, 1.0),
+                              flip_ratio=ratio)
+    n, flips = 3000, 0
+    for seed in range(n):
+        with sample_rng_scope([seed]):
+            flips += t(dict(imgs=imgs))['flip']
+    assert _binomial_ok(flips, n, ratio), (flips / n, ratio)
+
+
 def test_draws_follow_the_documented_box_and_flip_distribution():
-    """crop_box against an independent re-computation of the same draws."""
+    """crop_box against an independent re-computation of the same draws,
+    and the flip against the next draw of the same generator."""
     for seed in range(20):
         rng = np.random.RandomState(seed)
         box = crop_box(rng, 24, 30, (0.3, 1.0), (3 / 4, 4 / 3))
@@ -55,6 +76,14 @@ def test_draws_follow_the_documented_box_and_flip_distribution():
         top = ref.randint(0, 24 - ch + 1)
         assert box == (left, top, left + cw, top + ch)
         assert 0.3 * 720 * 0.9 <= cw * ch <= 720
+        # the transform: this box, then a flip iff the next draw < ratio
+        with sample_rng_scope([seed]):
+            res = RandomResizedCropFlip(size=8, area_range=(0.3, 1.0),
+                                        flip_ratio=0.4)(dict(imgs=_clip()))
+        gen = np.random.RandomState(np.asarray([seed], dtype=np.uint32))
+        assert tuple(res['crop_bbox']) == crop_box(gen, 24, 30, (0.3, 1.0),
+                                                   (3 / 4, 4 / 3))
+        assert res['flip'] == bool(gen.rand() < 0.4)
 
 
 def test_falls_back_to_the_centred_square_when_no_candidate_fits():

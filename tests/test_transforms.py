@@ -97,6 +97,29 @@ def test_voxceleb2_crop_coordinates():
                              filename='v.mp4'))
 
 
+@pytest.mark.parametrize('ratio', [0.3, 0.7])
+def test_mmaction_flip_frequency_follows_flip_ratio(ratio):
+    """mmaction2's Flip (in the SynthDFER-shaped pipelines) flips with
+    probability flip_ratio: 3000 clips, one per numpy seed, within 5
+    binomial SDs; a flipped frame is the mirror image."""
+    from mmaction.datasets.transforms import Flip
+    frame = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    flip, n, flips = Flip(flip_ratio=ratio), 3000, 0
+    state = np.random.get_state()
+    try:
+        for seed in range(n):
+            np.random.seed(seed)
+            res = flip(dict(imgs=[frame.copy()], img_shape=(2, 3),
+                            modality='RGB'))
+            flips += res['flip']
+            expected = frame[:, ::-1] if res['flip'] else frame
+            np.testing.assert_array_equal(res['imgs'][0], expected)
+    finally:
+        np.random.set_state(state)
+    assert abs(flips - n * ratio) <= 5 * (n * ratio * (1 - ratio)) ** 0.5, \
+        (flips / n, ratio)
+
+
 @pytest.mark.parametrize('seed', range(3))
 def test_mmaction_augmentations_are_clip_consistent(seed):
     """RandomResizedCrop and Flip apply one box / one flip to all frames."""

@@ -25,6 +25,12 @@ count and writes the paths to ``<work_dir>/bad_samples.txt``.
 (wrong ``data_prefix``) and raise at once. At test time nothing is
 substituted: the error propagates, because a swapped sample would silently
 change the metric.
+
+Loading one item gets ``decode_timeout`` seconds (default 60; ``None``
+disables it): it runs in a helper thread and, when the time is up, counts as
+unreadable (:class:`~.errors.DecodeTimeoutError`), so a read that hangs in
+C code (a stalled network mount) cannot stall the run. How, and what an
+abandoned load costs: :mod:`.time_limit`.
 """
 import logging
 import os.path as osp
@@ -38,6 +44,7 @@ from .annotations import DATA_DOC, parse_annotation, require_labels
 from .bad_samples import BadSampleCounter
 from .classes import get_classes
 from .errors import CorruptVideoError
+from .time_limit import call_with_time_limit
 
 _READ_ERRORS = (CorruptVideoError, OSError)
 
@@ -65,6 +72,8 @@ class DFERDataset(BaseDataset):
             the sample loads fail (default 0.01; 1.0 disables).
         bad_fraction_min_samples: loads attempted (all workers together)
             before the in-worker fraction check may abort.
+        decode_timeout: seconds one item may take to load before it counts
+            as unreadable (``None``: no limit); see the module docstring.
     """
     labeled = True
 
@@ -82,6 +91,7 @@ class DFERDataset(BaseDataset):
                  max_consecutive_failures: int = 50,
                  max_bad_fraction: float = 0.01,
                  bad_fraction_min_samples: int = 500,
+                 decode_timeout: Optional[float] = 60.0,
                  **kwargs) -> None:
         if data_root and not osp.isdir(data_root):
             raise FileNotFoundError(
@@ -90,6 +100,10 @@ class DFERDataset(BaseDataset):
                 'the config (--cfg-options ...dataset.data_root=DIR).')
         if num_views < 1:
             raise ValueError(f'num_views must be >= 1, got {num_views}')
+        if decode_timeout is not None and not decode_timeout > 0:
+            raise ValueError('decode_timeout must be > 0 seconds or None (no '
+                             f'limit), got {decode_timeout}')
+        self.decode_timeout = decode_timeout
         self.fold = fold
         self.ann_format = ann_format
         self.num_views = num_views
@@ -147,16 +161,22 @@ class DFERDataset(BaseDataset):
                 data_list.append(dict(base, view_id=view_id))
         return data_list
 
+    def _load(self, idx: int):
+        """``prepare_data(idx)`` within ``decode_timeout``."""
+        return call_with_time_limit(
+            lambda: self.prepare_data(idx), self.decode_timeout,
+            lambda: self.get_data_info(idx)['filename'])
+
     def __getitem__(self, idx: int) -> dict:
         if not self._fully_initialized:
             self.full_init()
         if self.test_mode:
-            return self.prepare_data(idx)
+            return self._load(idx)
         item = idx
         for attempt in range(self.max_refetch + 1):
             self.bad_samples.record_attempt()
             try:
-                data = self.prepare_data(item)
+                data = self._load(item)
             except _READ_ERRORS as err:
                 self._record_failure(item, err)
                 data = None

@@ -9,3 +9,8 @@ class CorruptVideoError(RuntimeError):
     The loading transforms raise it (naming the file); in training the
     dataset logs it once and substitutes another sample.
     """
+
+
+class DecodeTimeoutError(CorruptVideoError):
+    """Loading one sample took longer than the dataset's ``decode_timeout``
+    (a hung network read, a file that never ends); counted as corrupt."""

@@ -52,6 +52,22 @@ def sample_rng():
     return np.random if rng is None else rng
 
 
+def bind_sample_rng(fn: Callable) -> Callable:
+    """``fn`` wrapped to run with the *calling* thread's current sample
+    generator, for work handed to another thread (the dataset's
+    ``decode_timeout`` loads a sample in a helper thread)."""
+    rng = getattr(_local, 'rng', None)
+
+    def bound(*args, **kwargs):
+        previous = getattr(_local, 'rng', None)
+        _local.rng = rng
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _local.rng = previous
+    return bound
+
+
 def sample_seed(base_seed: int, rank: int, position: int) -> np.ndarray:
     """The 4 x uint32 seed of the sample at ``position`` of an epoch whose
     loader drew ``base_seed`` (well mixed by ``np.random.SeedSequence``)."""

@@ -8,7 +8,10 @@ same error messages for a malformed list) and, in parallel worker processes
 with a progress bar, opens every video and decodes the frames that the
 configured clip would sample at ``--views`` evenly spaced positions (start
 ... end, so a truncated tail is caught), through the dataset's own
-``VideoInit`` -> ``DFERSampleFrames`` -> ``VideoDecode`` pipeline.
+``VideoInit`` -> ``DFERSampleFrames`` -> ``VideoDecode`` pipeline. A path
+that is not a regular file or folder (a FIFO) and a damaged header are
+reported like any unreadable video; a clip that takes longer than
+``--decode-timeout`` seconds to load is reported as timed out.
 
 Writes ``path<TAB>reason (annotation line N)`` per bad video to ``--out``
 (the format of ``<work_dir>/bad_samples.txt``) and exits with 1 if any
@@ -44,6 +47,9 @@ def parse_args(argv=None):
     p.add_argument('--views', type=int, default=3,
                    help='clip positions decoded per video (start ... end)')
     p.add_argument('--workers', type=int, default=os.cpu_count() or 1)
+    p.add_argument('--decode-timeout', type=float, default=60.0,
+                   help='seconds one clip may take to load before the video '
+                        'counts as unreadable (a hung read); 0 disables')
     p.add_argument('--out', default='bad_videos.txt',
                    help='where the bad paths and reasons are written')
     return p.parse_args(argv)
@@ -68,7 +74,8 @@ def build_dataset(args):
                        data_prefix=dict(video=args.data_prefix),
                        ann_format=args.format,
                        dataset_name=args.dataset_name,
-                       num_views=args.views, test_mode=True)
+                       num_views=args.views, test_mode=True,
+                       decode_timeout=args.decode_timeout or None)
 
 
 def _init_worker(args) -> None:

@@ -14,7 +14,11 @@ swscale; checked in tests/test_cv2_video.py).
 
 ``len`` is the container's frame count (exact for mp4; some containers only
 estimate it). If a sampled frame lies past the real end, the reader falls
-back to decord, whose index is exact, and clamps to its last frame.
+back to decord, whose index is exact, and clamps to its last frame. A header
+with impossible values (negative or absurd frame count, 0 x 0 frames, fps
+0 or NaN: a damaged file) is refused at open with ``CorruptVideoError``
+(:func:`~dfertools.datasets.media_checks.check_header`), so neither
+``len`` nor the decord fallback ever sees it.
 """
 from typing import List, Optional, Sequence, Tuple
 
@@ -22,6 +26,7 @@ import cv2
 import numpy as np
 
 from ..errors import DATA_DOC, CorruptVideoError
+from ..media_checks import MAX_FRAMES, check_header, header_of
 
 
 class Cv2VideoReader:
@@ -33,11 +38,13 @@ class Cv2VideoReader:
             ``INTER_AREA`` right after decoding.
         seek_threshold: decode from the first frame (no seek) when the
             first sampled frame is below this index.
+        max_frames: a header claiming more frames is refused as damaged.
     """
 
     def __init__(self, path: str,
                  decode_size: Optional[Tuple[int, int]] = None,
-                 seek_threshold: int = 48) -> None:
+                 seek_threshold: int = 48,
+                 max_frames: int = MAX_FRAMES) -> None:
         self.path = path
         self.decode_size = tuple(decode_size) if decode_size else None
         self.seek_threshold = int(seek_threshold)
@@ -48,7 +55,10 @@ class Cv2VideoReader:
             raise CorruptVideoError(
                 f'Cannot open video {path} with OpenCV/FFmpeg; check the '
                 f'file or use VideoInit(backend="decord"). See {DATA_DOC}.')
-        self._len = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        # raises CorruptVideoError on impossible values; 0 = not in the
+        # header (VideoInit then counts with decord)
+        self._len = check_header(path, *header_of(self._cap),
+                                 max_frames=max_frames, source='OpenCV')
         self._pos = 0
 
     def __len__(self) -> int:

@@ -17,14 +17,17 @@ MAFW: both; SynthDFER: mp4), so :class:`VideoInit` dispatches on the path and
 * ``backend='cv2'`` reads video files with OpenCV/FFmpeg in one forward pass
   (:mod:`.cv2_video`; same pixels as decord, cheaper on short clips - the
   SynthDFER/DFER training pipelines use it), ``'decord'`` (default) with
-  ``decord.VideoReader``.
+  ``decord.VideoReader``;
+* only regular files (videos, frames) and directories (frame folders) are
+  opened, and a header with impossible values is refused before decord
+  sees it (:mod:`..media_checks`): both raise ``CorruptVideoError`` naming
+  the path, for either backend.
 
 Frames stay ``uint8`` RGB, ``H×W×3``. Keys: ``VideoInit`` reads
 ``filename`` and writes ``total_frames`` plus ``video_reader`` (file) or
 ``frame_paths`` (folder); ``VideoDecode`` reads those and ``frame_inds``
 and writes ``imgs``, ``img_shape`` and ``original_shape``.
 """
-import os
 import os.path as osp
 import re
 from typing import List, Optional, Tuple
@@ -35,6 +38,8 @@ from mmcv.transforms import BaseTransform
 
 from dfertools.registry import TRANSFORMS
 from ..errors import DATA_DOC, CorruptVideoError
+from ..media_checks import (MAX_FRAMES, check_header, media_kind,
+                            probe_header, regular_frame_files)
 from .cv2_video import Cv2VideoReader
 
 FRAME_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
@@ -48,9 +53,9 @@ def numeric_sort_key(name: str) -> Tuple:
 
 
 def list_frames(folder: str) -> List[str]:
-    """Image files of ``folder`` in numeric order."""
-    names = [n for n in os.listdir(folder)
-             if n.lower().endswith(FRAME_EXTENSIONS)]
+    """Image files of ``folder`` in numeric order (``CorruptVideoError`` if
+    one of them is not a regular file)."""
+    names = regular_frame_files(folder, FRAME_EXTENSIONS)
     names.sort(key=numeric_sort_key)
     return [osp.join(folder, n) for n in names]
 
@@ -77,38 +82,56 @@ class VideoInit(BaseTransform):
         decode_size: optional ``(width, height)`` to decode at.
         num_threads: decord decoding threads.
         backend: ``'decord'`` or ``'cv2'`` (:class:`Cv2VideoReader`; falls
-            back to decord for a file whose frame count OpenCV cannot read).
+            back to decord for a file whose header has no frame count).
+        max_frames: a video or folder with more frames is refused as
+            damaged (:mod:`..media_checks`).
     """
 
     BACKENDS = ('decord', 'cv2')
 
     def __init__(self, decode_size: Optional[Tuple[int, int]] = None,
-                 num_threads: int = 1, backend: str = 'decord') -> None:
+                 num_threads: int = 1, backend: str = 'decord',
+                 max_frames: int = MAX_FRAMES) -> None:
         if backend not in self.BACKENDS:
             raise ValueError(f'VideoInit: backend must be one of '
                              f'{self.BACKENDS}, got {backend!r}.')
+        if max_frames < 1:
+            raise ValueError(f'VideoInit: max_frames must be >= 1, got '
+                             f'{max_frames}.')
         self.decode_size = tuple(decode_size) if decode_size else None
         self.num_threads = num_threads
         self.backend = backend
+        self.max_frames = int(max_frames)
 
     def transform(self, results: dict) -> dict:
         path = resolve_path(results['filename'])
         results['filename'] = path
-        if osp.isdir(path):
+        if media_kind(path) == 'folder':
             frames = list_frames(path)
             if not frames:
                 raise CorruptVideoError(
                     f'Frame folder {path} contains no {FRAME_EXTENSIONS} '
                     f'images; see {DATA_DOC}.')
+            if len(frames) > self.max_frames:
+                raise CorruptVideoError(
+                    f'Frame folder {path} holds {len(frames)} frames > '
+                    f'max_frames={self.max_frames}; raise '
+                    f'VideoInit(max_frames=...) if that is real. See '
+                    f'{DATA_DOC}.')
             results['frame_paths'] = frames
             results['total_frames'] = len(frames)
             return results
         if self.backend == 'cv2':
-            reader = Cv2VideoReader(path, self.decode_size)
+            reader = Cv2VideoReader(path, self.decode_size,
+                                    max_frames=self.max_frames)
             if len(reader) > 0:
                 results['video_reader'] = reader
                 results['total_frames'] = len(reader)
                 return results
+        else:   # decord aborts the process on some impossible headers
+            header = probe_header(path)
+            if header is not None:
+                check_header(path, *header, max_frames=self.max_frames)
         import decord
         kwargs = {}
         if self.decode_size is not None:
@@ -122,13 +145,16 @@ class VideoInit(BaseTransform):
                 from err
         if len(reader) == 0:
             raise CorruptVideoError(f'Video {path} has no frames.')
+        check_header(path, len(reader), reader.get_avg_fps(),
+                     max_frames=self.max_frames, source='decord')
         results['video_reader'] = reader
         results['total_frames'] = len(reader)
         return results
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(decode_size={self.decode_size}, '
-                f'num_threads={self.num_threads}, backend={self.backend!r})')
+                f'num_threads={self.num_threads}, backend={self.backend!r}, '
+                f'max_frames={self.max_frames})')
 
 
 @TRANSFORMS.register_module()

@@ -15,7 +15,10 @@ Without ``contrastive_loss`` (HDF Table 3 "no DSM") the loss is plain CE.
   then the lambdas of that g are used — one extra backward;
 * if the optim wrapper has ``step_with_closure`` (:class:`SAMOptimWrapper`)
   it is given a closure re-evaluating the loss; g is then measured from the
-  first (unperturbed) gradient.
+  first (unperturbed) gradient. The lambdas are fixed once per step, before
+  the first pass (after the extra backward in ``exact`` mode), and both SAM
+  passes and the log use them: g recorded after the first backward belongs
+  to the *next* step, as without SAM.
 
 Everything logged (``lambda_ce``, ``lambda_sc``, ``dsm_g``, the raw CE and
 contrastive values) is returned as log vars and reaches the message hub via
@@ -139,17 +142,20 @@ class HDFRecognizer(Recognizer3D):
                and self.contrastive_loss is not None)
         exact = dsm and self.loss_scaler.exact
         log_vars: Dict = {}
-        calls = []
+        lambdas = []   # this step's (lambda_CE, lambda_SC), set by pass 1
 
         def closure() -> torch.Tensor:
-            first = not calls
-            calls.append(1)
+            first = not lambdas
             with optim_wrapper.optim_context(outer):
                 terms = outer(data['inputs'], data['data_samples'],
                               mode='loss_terms')
-            if exact and first:
-                self._exact_update(terms)
-            parsed, logs = self.parse_losses(self._combine(terms))
+            if first:
+                if exact:
+                    self._exact_update(terms)
+                # fresh tensors: a later update of g does not change them
+                lambdas.append(self.loss_scaler.weights() if dsm else None)
+            parsed, logs = self.parse_losses(
+                self._combine(terms, lambdas[0]))
             if first:
                 log_vars.update(logs)
             return parsed

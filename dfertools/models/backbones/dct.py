@@ -33,24 +33,35 @@ class DCT2D(nn.Module):
     """Separable orthonormal 2-D DCT-II over the last two axes (HDF eq. 2).
 
     ``X_f = D_H x D_W^T`` for every leading index. The bases live in the
-    non-persistent buffers ``basis_h`` [H, H] and ``basis_w`` [W, W]; they are
-    recomputed (once) when the input's spatial size changes.
+    non-persistent buffers ``basis_h`` [H, H] and ``basis_w`` [W, W], in the
+    input's dtype and on its device: they are recomputed (once) when the
+    input's spatial size, dtype or device changes. Each is computed in
+    float64 and rounded once to the input's dtype, so a float64 input gets a
+    float64-exact basis (a float32 basis cast up would carry float32 error,
+    ~1e-7, into every coefficient).
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.register_buffer('basis_h', torch.empty(0, 0), persistent=False)
         self.register_buffer('basis_w', torch.empty(0, 0), persistent=False)
+        # (size, dtype, device) each buffer was computed for: a module-wide
+        # .to(dtype) casts the buffers without recomputing them
+        self._built = {'basis_h': None, 'basis_w': None}
 
-    def _ensure(self, h: int, w: int, ref: torch.Tensor) -> None:
-        if self.basis_h.shape[0] != h or self.basis_h.device != ref.device:
-            self.basis_h = dct_matrix(h, device=ref.device)
-        if self.basis_w.shape[0] != w or self.basis_w.device != ref.device:
-            self.basis_w = dct_matrix(w, device=ref.device)
+    def _basis(self, name: str, n: int, ref: torch.Tensor) -> torch.Tensor:
+        dtype = ref.dtype if ref.dtype.is_floating_point else torch.float32
+        key = (n, dtype, ref.device)
+        buf = getattr(self, name)
+        if self._built[name] != key or buf.dtype != dtype or \
+                buf.device != ref.device:
+            buf = dct_matrix(n, dtype=dtype, device=ref.device)
+            setattr(self, name, buf)
+            self._built[name] = key
+        return buf
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2:]
-        self._ensure(h, w, x)
-        bh = self.basis_h.to(x.dtype)
-        bw = self.basis_w.to(x.dtype)
+        bh = self._basis('basis_h', h, x)
+        bw = self._basis('basis_w', w, x)
         return torch.matmul(torch.matmul(bh, x), bw.transpose(0, 1))

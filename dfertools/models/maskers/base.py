@@ -18,6 +18,8 @@ from typing import NamedTuple, Optional, Sequence, Tuple
 import torch
 from torch import nn
 
+from ..utils.ratio_count import ratio_floor
+
 
 class MaskOutput(NamedTuple):
     visible_idx: torch.Tensor
@@ -42,8 +44,10 @@ class BaseMasker(nn.Module):
         self.mask_ratio = float(mask_ratio)
 
     def num_masked(self, n: int) -> int:
-        """Tokens masked out of ``n``: ``int(ratio * n)`` (VideoMAE)."""
-        return int(self.mask_ratio * n)
+        """Tokens masked out of ``n``: ``floor(ratio * n)`` (VideoMAE's
+        ``int(ratio * n)``, without its float error: 0.7 of 90 is 63, see
+        :func:`~dfertools.models.utils.ratio_count.ratio_floor`)."""
+        return ratio_floor(self.mask_ratio, n)
 
     def forward(self, tokens: torch.Tensor,
                 grid: Tuple[int, int, int]) -> MaskOutput:

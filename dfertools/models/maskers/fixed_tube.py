@@ -4,7 +4,7 @@ AdaTosk classifies from the *visible* tokens only, also at test time, so the
 test-time hard mask must not depend on the random state. This masker keeps
 the same spatial pattern for every sample, call and device and repeats it
 over every temporal slice (a tube, like :class:`TubeMasker`), masking
-exactly ``int(rho * H'W')`` tokens per slice. ``mask_ratio=0`` keeps every
+exactly ``floor(rho * H'W')`` tokens per slice. ``mask_ratio=0`` keeps every
 token.
 
 Deliberate choice (DESIGN §6 leaves the eval pattern open): the default
@@ -23,6 +23,7 @@ from typing import Tuple
 import torch
 
 from dfertools.registry import MASKERS
+from ..utils.ratio_count import floor_near
 from .base import BaseMasker, MaskOutput, grid_size
 
 
@@ -38,7 +39,7 @@ def even_keep_mask(h: int, w: int, keep: int) -> torch.Tensor:
         count = (r + 1) * keep // h - r * keep // h
         offset = (r * GOLDEN) % 1.0
         for j in range(count):
-            mask[r, int((j + offset) * w / count)] = True
+            mask[r, min(floor_near((j + offset) * w / count), w - 1)] = True
     return mask.flatten()
 
 

@@ -6,9 +6,9 @@ then ``Linear(D, 1)`` and a softmax over the ``N`` tokens of a sample - gives
 the categorical distribution ``P`` (hi2m §3.3). Deliberate choice (DESIGN):
 ``P`` is the distribution from which the *visible* tokens are drawn,
 ``I_v ~ Categorical(N_v, P)`` without replacement (eq. 6), with
-``N_v = N - int(rho * N)``. Sampling uses the Gumbel top-k trick, which
-draws an ordered sample without replacement from ``P`` in one vectorised
-step. ``log_prob`` ``[B, N] = log P`` feeds the policy loss (hi2m eq. 7,
+``N_v = N - floor(rho * N)`` (:meth:`BaseMasker.num_masked`). Sampling uses
+the Gumbel top-k trick, which draws an ordered sample without replacement
+from ``P`` in one vectorised step. ``log_prob`` ``[B, N] = log P`` feeds the policy loss (hi2m eq. 7,
 :class:`~dfertools.models.losses.HRDPolicyLoss`).
 
 The tokens are detached by default (``detach_input``), so the policy loss
@@ -38,7 +38,8 @@ class HRDMasker(BaseMasker):
     """Learned token-sampling policy of HI2M.
 
     Args:
-        mask_ratio (float): ``rho``; ``N - int(rho * N)`` tokens stay visible.
+        mask_ratio (float): ``rho``; ``N - floor(rho * N)`` tokens stay
+            visible.
         embed_dims (int): token width (the pretrainer fills it from the
             backbone when omitted).
         num_heads (int, optional): attention heads; ``embed_dims // 64``

@@ -1,6 +1,6 @@
 """Uniform random token masking (MAE / VideoMAE's "random" baseline).
 
-Every sample masks exactly ``int(rho * N)`` tokens chosen uniformly at random
+Every sample masks exactly ``floor(rho * N)`` tokens chosen uniformly at random
 and independently of the other samples. Vectorised over the batch: the
 masked set of a row is the top-``Nm`` of i.i.d. uniform noise.
 """
@@ -25,7 +25,7 @@ def random_subset_mask(batch: int, n: int, k: int,
 
 @MASKERS.register_module()
 class RandomMasker(BaseMasker):
-    """Mask ``int(mask_ratio * N)`` tokens per sample uniformly at random.
+    """Mask ``floor(mask_ratio * N)`` tokens per sample uniformly at random.
 
     Args:
         mask_ratio (float): fraction of tokens hidden from the encoder.

@@ -3,8 +3,9 @@
 One spatial mask per sample, repeated over every temporal slice of the token
 grid, so a masked face region stays hidden for the whole clip and the encoder
 cannot copy it from a neighbouring frame. Each slice masks exactly
-``int(rho * H' * W')`` tokens; the total masked count is therefore
-``T' * int(rho * H'W')`` (which can differ from ``int(rho * N)``).
+``floor(rho * H' * W')`` tokens (:meth:`BaseMasker.num_masked`); the total
+masked count is therefore ``T' * floor(rho * H'W')`` (which can differ from
+``floor(rho * N)``).
 """
 from typing import Tuple
 

@@ -4,10 +4,10 @@ mae_dfer pretrains LGI-Former with VideoMAE's tube masking but "applies the
 same masking ratio to each local region to ensure that all regions have an
 equal number of visible tokens". We implement it as the authors' code does:
 the ``H' x W'`` plane is cut into windows of the region's spatial size
-``h x w``; inside each window exactly ``int(rho * h * w)`` positions are
+``h x w``; inside each window exactly ``floor(rho * h * w)`` positions are
 masked at random, and that spatial mask is repeated over every temporal slice
 (a tube). Every ``t x h x w`` region then holds exactly
-``t * (h*w - int(rho*h*w))`` visible tokens, which LGI-Former requires.
+``t * (h*w - floor(rho*h*w))`` visible tokens, which LGI-Former requires.
 """
 from typing import Sequence, Tuple
 

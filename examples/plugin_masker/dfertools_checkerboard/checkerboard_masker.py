@@ -1,7 +1,7 @@
 """``CheckerboardMasker``: a deterministic 3-D checkerboard over the tokens.
 
 Token ``(t, h, w)`` of the ``(T', H', W')`` grid is a *black* cell when
-``t + h + w`` is even. The masker hides ``int(mask_ratio * N)`` tokens
+``t + h + w`` is even. The masker hides ``floor(mask_ratio * N)`` tokens
 (:meth:`BaseMasker.num_masked`): black cells first, then white ones, each in
 raster (t, h, w) order. At ``mask_ratio=0.5`` on a grid with an even token
 count it hides exactly the black cells, so every visible token has its six
