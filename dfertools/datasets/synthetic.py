@@ -17,9 +17,11 @@ and its expression unfolds over time. Each frame is a function of
   mouth motion; lighting gain, gradient and flicker; background colour and
   clutter; partial occlusion; pixel noise.
 
-The class mix follows DFEW's imbalance (Disgust ~1.5 %). Unlabeled
-"talking" clips use the same faces with speech-like mouth motion and no
-systematic expression. Everything is drawn from a ``numpy`` generator seeded
+The class mix follows DFEW's imbalance (Disgust ~1.5 %). The unlabeled
+pool is drawn like VoxCeleb2 is filmed: other people than the labeled
+set, natural expressions from the same dynamics (class mix, intensities,
+onsets; the label is drawn and withheld), mixed with talking and head
+motion (:mod:`dfertools.datasets.synthetic_writer`). Everything is drawn from a ``numpy`` generator seeded
 by ``(seed, kind, index)``, so a seed fixes every frame regardless of the
 number of worker processes. :mod:`dfertools.datasets.synthetic_writer`
 assembles clips, folds and annotation files; ``Difficulty`` holds the knobs
@@ -119,10 +121,13 @@ def _smoothstep(x: np.ndarray) -> np.ndarray:
 
 
 def expression_track(rng: np.random.Generator, label: Optional[int],
-                     num_frames: int, diff: Difficulty) -> np.ndarray:
+                     num_frames: int, diff: Difficulty,
+                     talk: Optional[bool] = None) -> np.ndarray:
     """Per-frame action values ``[num_frames, len(ACTIONS)]``.
 
-    ``label=None`` gives a talking face without systematic expression.
+    ``label=None`` gives a face without systematic expression. ``talk``
+    adds speech-like mouth motion: ``None`` draws it (always for
+    ``label=None``, with ``diff.talk_prob`` otherwise).
     """
     t = np.arange(num_frames, dtype=np.float64)
     track = np.zeros((num_frames, len(ACTIONS)))
@@ -141,7 +146,9 @@ def expression_track(rng: np.random.Generator, label: Optional[int],
         freq = rng.uniform(0.02, 0.12)
         track[:, k] += diff.neutral_motion * rng.uniform(0.2, 1.0) * np.sin(
             2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi))
-    if label is None or rng.random() < diff.talk_prob:
+    if talk is None:
+        talk = label is None or rng.random() < diff.talk_prob
+    if talk:
         track[:, ACTIONS.index('open')] += talking_motion(rng, num_frames)
     return track
 
@@ -259,9 +266,11 @@ def _triangular_noise(rng: np.random.Generator, shape) -> np.ndarray:
 
 def render_clip(rng: np.random.Generator, ident: Identity,
                 label: Optional[int], num_frames: int, size: int,
-                diff: Difficulty = Difficulty()) -> List[np.ndarray]:
-    """Render ``num_frames`` BGR uint8 frames of ``size``×``size``."""
-    track = expression_track(rng, label, num_frames, diff)
+                diff: Difficulty = Difficulty(),
+                talk: Optional[bool] = None) -> List[np.ndarray]:
+    """Render ``num_frames`` BGR uint8 frames of ``size``×``size``
+    (``label`` and ``talk`` as in :func:`expression_track`)."""
+    track = expression_track(rng, label, num_frames, diff, talk)
     bg = _background(rng, size, diff)
     t = np.arange(num_frames, dtype=np.float64)
     # head motion: offset + linear drift + wobble

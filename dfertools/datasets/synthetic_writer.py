@@ -3,12 +3,13 @@
 Layout written under ``out_dir`` (see docs/data_preparation.md)::
 
     videos/00001.mp4 ...          labeled clips (OpenCV ``mp4v``, 25 fps)
-    talking/00001.mp4 ...         unlabeled talking faces
+    unlabeled/00001.mp4 ...       unlabeled pool (other identities; natural
+                                  expressions with labels withheld, talking)
     annotations/train_{k}.txt     ``path num_frames label``, k = 1..folds
     annotations/test_{k}.txt
     annotations/all.txt           every labeled clip
     annotations/dfew_csv/{train,test}/set_{k}.csv   official DFEW style
-    annotations/unlabeled.txt     ``path`` list of the talking clips
+    annotations/unlabeled.txt     ``path`` list of the unlabeled pool
     meta.json                     seed, sizes, class counts (no timestamps)
 
 Folds are disjoint by identity: each identity's clips are all in one test
@@ -29,7 +30,7 @@ import numpy as np
 from .synthetic import (CLASS_WEIGHTS, CLASSES, Difficulty, render_clip,
                         sample_identity)
 
-_LABELED, _TALKING = 1, 2
+_LABELED, _UNLABELED = 1, 2
 
 
 def _rng(seed: int, *keys: int) -> np.random.Generator:
@@ -53,8 +54,17 @@ def class_counts(num: int, weights: Sequence[float] = CLASS_WEIGHTS
 
 
 def plan_dataset(seed: int, num_labeled: int, num_unlabeled: int,
-                 frames: Tuple[int, int], num_folds: int) -> Dict:
-    """Everything about the dataset except pixels, drawn from ``seed``."""
+                 frames: Tuple[int, int], num_folds: int,
+                 unlabeled_expression_prob: float = 1.0,
+                 unlabeled_talk_prob: float = 0.5) -> Dict:
+    """Everything about the dataset except pixels, drawn from ``seed``.
+
+    The labeled plan is drawn first, so the unlabeled options never change
+    the labeled clips. An unlabeled clip shows an expression with
+    probability ``unlabeled_expression_prob`` (its class drawn with the
+    labeled class mix and kept as ``hidden_label``, never written to an
+    annotation file) and talks with probability ``unlabeled_talk_prob``.
+    """
     rng = _rng(seed, 0)
     num_ids = max(num_folds, num_labeled // 7)
     id_fold = rng.permutation(num_ids) % num_folds + 1
@@ -66,11 +76,18 @@ def plan_dataset(seed: int, num_labeled: int, num_unlabeled: int,
                for i in range(num_labeled)]
     for clip in labeled:
         clip['fold'] = int(id_fold[clip['identity']])
-    talking = [dict(path=f'talking/{i + 1:05d}.mp4', label=None,
+    weights = np.asarray(CLASS_WEIGHTS) / np.sum(CLASS_WEIGHTS)
+    unlabeled = []
+    for i in range(num_unlabeled):
+        clip = dict(path=f'unlabeled/{i + 1:05d}.mp4', label=None,
                     identity=int(rng.integers(max(num_unlabeled // 5, 1))),
                     num_frames=int(rng.integers(frames[0], frames[1] + 1)))
-               for i in range(num_unlabeled)]
-    return dict(labeled=labeled, talking=talking, num_identities=num_ids)
+        shows = rng.random() < unlabeled_expression_prob
+        hidden = int(rng.choice(len(CLASSES), p=weights))
+        clip['hidden_label'] = hidden if shows else None
+        clip['talk'] = bool(rng.random() < unlabeled_talk_prob)
+        unlabeled.append(clip)
+    return dict(labeled=labeled, unlabeled=unlabeled, num_identities=num_ids)
 
 
 def write_video(path: str, frames: List[np.ndarray], fps: float = 25.0
@@ -102,8 +119,9 @@ def check_readable(path: str, num_frames: int, size: int) -> None:
 def _render_job(job) -> None:
     seed, kind, index, clip, size, diff, out_dir = job
     ident = sample_identity(_rng(seed, kind + 10, clip['identity']))
-    frames = render_clip(_rng(seed, kind, index), ident, clip['label'],
-                         clip['num_frames'], size, diff)
+    label = clip['label'] if kind == _LABELED else clip['hidden_label']
+    frames = render_clip(_rng(seed, kind, index), ident, label,
+                         clip['num_frames'], size, diff, clip.get('talk'))
     write_video(osp.join(out_dir, clip['path']), frames)
 
 
@@ -136,14 +154,15 @@ def write_annotations(out_dir: str, plan: Dict, num_folds: int) -> None:
             _write_lines(osp.join(ann, 'dfew_csv', split, f'set_{k}.csv'),
                          csv_rows(clips))
     _write_lines(osp.join(ann, 'unlabeled.txt'),
-                 [c['path'] for c in plan['talking']])
+                 [c['path'] for c in plan['unlabeled']])
 
 
 def generate(out_dir: str, seed: int = 0, num_labeled: int = 700,
              num_unlabeled: int = 1000, size: int = 112,
              frames: Tuple[int, int] = (16, 32), num_folds: int = 5,
              workers: int = 2, difficulty: Optional[Difficulty] = None,
-             progress: bool = True) -> Dict:
+             progress: bool = True, unlabeled_expression_prob: float = 1.0,
+             unlabeled_talk_prob: float = 0.5) -> Dict:
     """Generate SynthDFER into ``out_dir``; returns the ``meta.json`` dict."""
     if num_labeled < num_folds:
         raise ValueError(f'num_labeled ({num_labeled}) must be >= '
@@ -151,13 +170,14 @@ def generate(out_dir: str, seed: int = 0, num_labeled: int = 700,
     if not 16 <= size or frames[0] < 1 or frames[1] < frames[0]:
         raise ValueError(f'invalid size={size} or frames={frames}')
     diff = difficulty or Difficulty()
-    plan = plan_dataset(seed, num_labeled, num_unlabeled, frames, num_folds)
-    for sub in ('videos', 'talking'):
+    plan = plan_dataset(seed, num_labeled, num_unlabeled, frames, num_folds,
+                        unlabeled_expression_prob, unlabeled_talk_prob)
+    for sub in ('videos', 'unlabeled'):
         os.makedirs(osp.join(out_dir, sub), exist_ok=True)
     jobs = [(seed, _LABELED, i, c, size, diff, out_dir)
             for i, c in enumerate(plan['labeled'])]
-    jobs += [(seed, _TALKING, i, c, size, diff, out_dir)
-             for i, c in enumerate(plan['talking'])]
+    jobs += [(seed, _UNLABELED, i, c, size, diff, out_dir)
+             for i, c in enumerate(plan['unlabeled'])]
     bar = None
     if progress:
         from mmengine.utils import ProgressBar
@@ -182,6 +202,8 @@ def generate(out_dir: str, seed: int = 0, num_labeled: int = 700,
     meta = dict(name='SynthDFER (synthetic, not a real dataset)', seed=seed,
                 size=size, frames=list(frames), num_folds=num_folds,
                 num_labeled=num_labeled, num_unlabeled=num_unlabeled,
+                unlabeled_expression_prob=unlabeled_expression_prob,
+                unlabeled_talk_prob=unlabeled_talk_prob,
                 num_identities=plan['num_identities'],
                 classes=list(CLASSES),
                 class_counts={c: int(n) for c, n in zip(CLASSES, counts)},

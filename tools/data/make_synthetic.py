@@ -19,7 +19,15 @@ def parse_args(argv=None):
     p.add_argument('--out', required=True, help='output directory')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--num-labeled', type=int, default=700)
-    p.add_argument('--num-unlabeled', type=int, default=1000)
+    p.add_argument('--num-unlabeled', type=int, default=1000,
+                   help='size of the unlabeled pool (other identities than '
+                   'the labeled clips, like VoxCeleb2 for DFEW)')
+    p.add_argument('--unlabeled-expression-prob', type=float, default=1.0,
+                   help='fraction of unlabeled clips that show an '
+                   'expression (class drawn like the labeled mix, label '
+                   'withheld)')
+    p.add_argument('--unlabeled-talk-prob', type=float, default=0.5,
+                   help='fraction of unlabeled clips that also talk')
     p.add_argument('--size', type=int, default=112,
                    help='frame height and width in pixels')
     p.add_argument('--frames', type=int, nargs=2, default=(16, 32),
@@ -36,7 +44,9 @@ def main(argv=None):
     meta = generate(args.out, seed=args.seed, num_labeled=args.num_labeled,
                     num_unlabeled=args.num_unlabeled, size=args.size,
                     frames=tuple(args.frames), num_folds=args.folds,
-                    workers=args.workers, progress=not args.no_progress)
+                    workers=args.workers, progress=not args.no_progress,
+                    unlabeled_expression_prob=args.unlabeled_expression_prob,
+                    unlabeled_talk_prob=args.unlabeled_talk_prob)
     elapsed = time.perf_counter() - start
     print(f'\nSynthDFER written to {args.out} in {elapsed:.1f} s: '
           f'{meta["num_labeled"]} labeled, {meta["num_unlabeled"]} '

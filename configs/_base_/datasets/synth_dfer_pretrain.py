@@ -1,6 +1,6 @@
-# SynthDFER unlabeled "talking faces" for masked-video pretraining demos
-# (NOT a real dataset). Generate: python tools/data/make_synthetic.py --out
-# data/synth_dfer (writes annotations/unlabeled.txt beside the labeled set).
+# SynthDFER unlabeled pool (natural expressions, labels withheld, talking)
+# for masked-video pretraining demos (NOT a real dataset). Generate:
+# python tools/data/make_synthetic.py --out data/synth_dfer
 data_root = 'data/synth_dfer'
 
 dataset_type = 'UnlabeledVideoDataset'
