@@ -116,3 +116,53 @@ def test_expressions_follow_class_dynamics():
 def test_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match='num_labeled'):
         generate(str(tmp_path), num_labeled=3, progress=False)
+
+
+def test_unlabeled_pool_options_never_change_the_labeled_plan():
+    from dfertools.datasets.synthetic_writer import plan_dataset
+    base = plan_dataset(3, 70, 0, (16, 32), 5)
+    for opts in [(1.0, 0.5), (0.0, 1.0), (0.3, 0.0)]:
+        other = plan_dataset(3, 70, 40, (16, 32), 5, *opts)
+        assert other['labeled'] == base['labeled']
+
+
+def test_unlabeled_pool_shows_withheld_expressions_and_talks():
+    from dfertools.datasets.synthetic_writer import plan_dataset
+    pool = plan_dataset(0, 70, 2000, (16, 32), 5, 0.8, 0.5)['unlabeled']
+    hidden = [c['hidden_label'] for c in pool]
+    shown = np.array([h for h in hidden if h is not None])
+    assert abs(len(shown) / len(pool) - 0.8) < 0.04
+    freq = np.bincount(shown, minlength=len(CLASSES)) / len(shown)
+    weights = np.array([0.24, 0.18, 0.22, 0.18, 0.10, 0.015, 0.065])
+    assert np.abs(freq - weights).max() < 0.035   # the labeled class mix
+    assert abs(np.mean([c['talk'] for c in pool]) - 0.5) < 0.04
+    assert all(c['label'] is None and c['path'].startswith('unlabeled/')
+               for c in pool)
+    none = plan_dataset(0, 70, 50, (16, 32), 5, 0.0, 0.0)['unlabeled']
+    assert all(c['hidden_label'] is None and not c['talk'] for c in none)
+
+
+def test_expression_track_talk_switch():
+    diff = Difficulty(neutral_motion=0.0, talk_prob=0.0, onset=(0.0, 0.0),
+                      rise=(0.2, 0.2), relax_prob=0.0, proto_jitter=0.0)
+    happy = CLASSES.index('Happy')
+    still = expression_track(np.random.default_rng(1), happy, 50, diff,
+                             talk=False)
+    talks = expression_track(np.random.default_rng(1), happy, 50, diff,
+                             talk=True)
+    open_k = 1   # ACTIONS.index('open')
+    assert np.allclose(np.delete(still, open_k, 1),
+                       np.delete(talks, open_k, 1))
+    assert (talks[:, open_k] - still[:, open_k]).max() > 0.1
+    # the hidden expression is rendered: corners rise as for a labeled clip
+    assert still[-1, 0] > 0.3
+
+
+def test_unlabeled_annotation_withholds_labels(two_runs):
+    rows = parse_annotation(os.path.join(two_runs[0],
+                                         'annotations/unlabeled.txt'))
+    assert rows and all(r.label is None for r in rows)
+    meta = json.load(open(os.path.join(two_runs[0], 'meta.json')))
+    assert meta['unlabeled_expression_prob'] == 1.0
+    assert 'hidden_label' not in open(os.path.join(
+        two_runs[0], 'annotations/unlabeled.txt')).read()

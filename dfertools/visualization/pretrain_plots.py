@@ -126,3 +126,43 @@ def plot_reconstruction(frames: np.ndarray, mask: torch.Tensor,
         axes[2 + 2 * s, 0].set_ylabel(f'{name}\ntarget', fontsize=7)
         axes[3 + 2 * s, 0].set_ylabel(f'{name}\npredicted', fontsize=7)
     return _save(fig, out_file)
+
+
+def plot_mean_probability(frames: Sequence[np.ndarray],
+                          probs: Sequence[torch.Tensor], out_file: str,
+                          tubelet: Sequence[int] = (2, 16, 16)) -> str:
+    """Where a policy masker (HRD) looks, averaged over clips.
+
+    Left: the mean input frame of the clips; middle: the masker's ``P``
+    averaged over clips and time, one cell per token of the spatial grid,
+    as a multiple of the uniform ``1 / N`` (so 1 = no preference, with a
+    colour bar); right: the same map over the mean frame. ``P > 1`` marks
+    the tokens the masker prefers to keep visible.
+
+    Args:
+        frames: ``[T, H, W, C]`` uint8 clips of one size.
+        probs: ``[T', H', W']`` probabilities of each clip (sum 1).
+    """
+    mean_frame = np.mean([f.astype(np.float32).mean(0) for f in frames],
+                         axis=0).astype(np.uint8)
+    p = torch.stack([q.detach().float().cpu() for q in probs]).mean(0)
+    rel = (p * p.numel()).mean(0)                         # [H', W']
+    _, ph, pw = tubelet
+    big = rel.repeat_interleave(ph, 0).repeat_interleave(pw, 1).numpy()
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
+    axes[0].imshow(mean_frame)
+    axes[0].set_title(f'mean input frame ({len(frames)} clips)', fontsize=9)
+    im = axes[1].imshow(rel.numpy(), cmap='viridis')
+    axes[1].set_title('P x N, mean over clips and time', fontsize=9)
+    fig.colorbar(im, ax=axes[1], fraction=0.046)
+    axes[2].imshow(mean_frame)
+    over = axes[2].imshow(big, cmap='jet', alpha=0.45)
+    axes[2].set_title('overlay (1 = uniform)', fontsize=9)
+    fig.colorbar(over, ax=axes[2], fraction=0.046)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return _save(fig, out_file)
