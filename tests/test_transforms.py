@@ -134,3 +134,65 @@ def test_mmaction_augmentations_are_clip_consistent(seed):
     for t in range(5):
         np.testing.assert_array_equal(out[t] - out[0], t)
     assert all(img.dtype == np.uint8 for img in res['imgs'])
+
+
+def test_video_init_cache_decodes_each_file_once(tmp_path, monkeypatch):
+    """VideoInit(cache_mb=...) decodes a file once and then serves the same
+    frames; a rewritten file is decoded again."""
+    import cv2
+    import numpy as np
+
+    from dfertools.datasets.transforms import clip_cache
+    from dfertools.datasets.transforms.cv2_video import Cv2VideoReader
+    from dfertools.datasets.transforms.loading import VideoDecode, VideoInit
+    path = str(tmp_path / 'c.mp4')
+
+    def write(level):
+        w = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), 25,
+                            (32, 32))
+        for i in range(10):
+            w.write(np.full((32, 32, 3), level + 10 * i, np.uint8))
+        w.release()
+
+    write(0)
+    clip_cache.CLIP_CACHE.clear()
+    opened = []
+    real_init = Cv2VideoReader.__init__
+
+    def counting(self, *a, **k):
+        opened.append(1)
+        real_init(self, *a, **k)
+
+    monkeypatch.setattr(Cv2VideoReader, '__init__', counting)
+    init, dec = VideoInit(backend='cv2', cache_mb=10), VideoDecode()
+    plain = VideoInit(backend='cv2')
+    got = []
+    for _ in range(3):
+        r = dec(dict(init(dict(filename=path)), frame_inds=[1, 5, 5]))
+        got.append(np.stack(r['imgs']))
+    assert len(opened) == 1 and clip_cache.CLIP_CACHE.nbytes > 0
+    ref = dec(dict(plain(dict(filename=path)), frame_inds=[1, 5, 5]))
+    for g in got:
+        np.testing.assert_array_equal(g, np.stack(ref['imgs']))
+    import os
+    import time
+    time.sleep(0.01)
+    write(100)
+    os.utime(path)
+    r = dec(dict(init(dict(filename=path)), frame_inds=[0]))
+    assert r['imgs'][0].mean() > 80   # the new content, not the cache
+    clip_cache.CLIP_CACHE.clear()
+
+
+def test_clip_cache_is_bounded():
+    import numpy as np
+
+    from dfertools.datasets.transforms.clip_cache import ClipCache
+    cache = ClipCache()
+    a = np.zeros(1000, np.uint8)
+    for i in range(5):
+        cache.put(('k', i), a, max_bytes=2500)
+    assert cache.nbytes == 2000
+    assert cache.get(('k', 0)) is None and cache.get(('k', 4)) is not None
+    cache.put(('big',), np.zeros(5000, np.uint8), max_bytes=2500)
+    assert cache.get(('big',)) is None

@@ -40,6 +40,7 @@ from dfertools.registry import TRANSFORMS
 from ..errors import DATA_DOC, CorruptVideoError
 from ..media_checks import (MAX_FRAMES, check_header, media_kind,
                             probe_header, regular_frame_files)
+from .clip_cache import CachedClip, cached_clip
 from .cv2_video import Cv2VideoReader
 
 FRAME_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
@@ -85,13 +86,16 @@ class VideoInit(BaseTransform):
             back to decord for a file whose header has no frame count).
         max_frames: a video or folder with more frames is refused as
             damaged (:mod:`..media_checks`).
+        cache_mb: with ``backend='cv2'``, keep up to this many MiB of
+            completely decoded clips in memory (:mod:`.clip_cache`); 0 (the
+            default) decodes every read.
     """
 
     BACKENDS = ('decord', 'cv2')
 
     def __init__(self, decode_size: Optional[Tuple[int, int]] = None,
                  num_threads: int = 1, backend: str = 'decord',
-                 max_frames: int = MAX_FRAMES) -> None:
+                 max_frames: int = MAX_FRAMES, cache_mb: float = 0) -> None:
         if backend not in self.BACKENDS:
             raise ValueError(f'VideoInit: backend must be one of '
                              f'{self.BACKENDS}, got {backend!r}.')
@@ -102,6 +106,9 @@ class VideoInit(BaseTransform):
         self.num_threads = num_threads
         self.backend = backend
         self.max_frames = int(max_frames)
+        if cache_mb and backend != 'cv2':
+            raise ValueError('VideoInit: cache_mb needs backend="cv2".')
+        self.cache_mb = float(cache_mb)
 
     def transform(self, results: dict) -> dict:
         path = resolve_path(results['filename'])
@@ -121,6 +128,15 @@ class VideoInit(BaseTransform):
             results['frame_paths'] = frames
             results['total_frames'] = len(frames)
             return results
+        if self.backend == 'cv2' and self.cache_mb > 0:
+            clip = cached_clip(path, self.decode_size, self.cache_mb,
+                               lambda: Cv2VideoReader(
+                                   path, self.decode_size,
+                                   max_frames=self.max_frames))
+            if clip is not None:
+                results['video_reader'] = clip
+                results['total_frames'] = len(clip)
+                return results
         if self.backend == 'cv2':
             reader = Cv2VideoReader(path, self.decode_size,
                                     max_frames=self.max_frames)
@@ -154,7 +170,7 @@ class VideoInit(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(decode_size={self.decode_size}, '
                 f'num_threads={self.num_threads}, backend={self.backend!r}, '
-                f'max_frames={self.max_frames})')
+                f'max_frames={self.max_frames}, cache_mb={self.cache_mb:g})')
 
 
 @TRANSFORMS.register_module()
@@ -193,9 +209,11 @@ class VideoDecode(BaseTransform):
         inds = np.asarray(results['frame_inds'], dtype=np.int64).reshape(-1)
         unique, inverse = np.unique(inds, return_inverse=True)
         reader = results.pop('video_reader', None)
-        if isinstance(reader, Cv2VideoReader):  # raises CorruptVideoError
-            frames = list(reader.get_batch(unique.tolist()))  # (no decord
-        elif reader is not None:  # import: ~0.2 s in every loader worker)
+        # our readers raise CorruptVideoError themselves (and need no decord
+        # import, ~0.2 s in every loader worker)
+        if isinstance(reader, (Cv2VideoReader, CachedClip)):
+            frames = list(reader.get_batch(unique.tolist()))
+        elif reader is not None:
             import decord
             try:
                 frames = reader.get_batch(unique.tolist()).asnumpy()
