@@ -31,17 +31,14 @@ _base_ = [
 ]
 data_root = 'data/synth_dfer_4k64'
 size, clip_len, patch = 32, 8, 8
-grid = (clip_len // 2, size // patch, size // patch)  # (4, 4, 4)
 # (n_c + 1)^-1/2 / mean over the fold-1 training counts
 # [815, 595, 743, 592, 337, 47, 224] (Happy ... Fear)
 class_weight = [0.585, 0.684, 0.612, 0.686, 0.909, 2.411, 1.114]
 model = dict(
-    backbone=dict(arch=dict(_delete_=True, embed_dims=96, num_layers=2,
+    backbone=dict(arch=dict(embed_dims=96, num_layers=2,
                             num_heads=3),
                   img_size=size, num_frames=clip_len, patch_size=patch),
-    decoder=dict(embed_dims=64, num_heads=2,
-                 out_channels=2 * patch * patch * 3, default_grid=grid),
-    rec_loss=dict(tubelet_size=(2, patch, patch)),
+    decoder=dict(embed_dims=64, num_heads=2),
     cls_head=dict(
         loss_cls=dict(type='CrossEntropyLoss', class_weight=class_weight),
         soft_mask=dict(class_agnostic=dict(top_k=2))),

@@ -16,14 +16,16 @@ num_classes = 7
 model = dict(
     type='SupervisedMAE',
     backbone=dict(
-        type='VideoViT', arch='base', img_size=160, num_frames=16,
+        type='VideoViT', img_size=160, num_frames=16,
+        arch=dict(embed_dims=768, num_layers=12, num_heads=12),  # ViT-B
         patch_size=16, tubelet_size=2, drop_path_rate=0.),
     masker=dict(type='TubeMasker', mask_ratio=0.7),
     decoder=dict(
-        type='MAEDecoder', embed_dims=384, num_layers=1, num_heads=6,
-        out_channels=2 * 16 * 16 * 3, default_grid=(8, 10, 10)),
+        type='MAEDecoder', embed_dims=384, num_layers=1, num_heads=6),
+    # decoder out_channels / default_grid and the loss's tubelet_size
+    # come from the backbone when the model is built
     rec_loss=dict(
-        type='MaskedReconstructionLoss', tubelet_size=(2, 16, 16),
+        type='MaskedReconstructionLoss',
         motion_target=False),
     cls_head=dict(
         type='SoftMaskClsHead',

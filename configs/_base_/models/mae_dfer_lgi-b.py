@@ -19,9 +19,10 @@ model = dict(
     masker=dict(type='TubeWindowMasker', mask_ratio=0.9,
                 region_size=region_size),
     decoder=dict(
-        type='MAEDecoder', embed_dims=384, num_layers=4, num_heads=6,
-        out_channels=2 * 16 * 16 * 3, default_grid=(8, 10, 10)),
+        type='MAEDecoder', embed_dims=384, num_layers=4, num_heads=6),
+    # decoder out_channels / default_grid and the loss's tubelet_size
+    # come from the backbone when the model is built
     rec_loss=dict(
-        type='MaskedReconstructionLoss', tubelet_size=(2, 16, 16),
+        type='MaskedReconstructionLoss',
         motion_target=True, appearance_weight=0.5, motion_weight=0.5),
     data_preprocessor=data_preprocessor)

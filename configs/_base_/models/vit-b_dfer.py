@@ -5,7 +5,7 @@ model = dict(
     type='Recognizer3D',
     backbone=dict(
         type='VideoViT',
-        arch='base',
+        arch=dict(embed_dims=768, num_layers=12, num_heads=12),  # ViT-B
         img_size=160,
         num_frames=16,
         drop_path_rate=0.1,

@@ -31,16 +31,31 @@ def _build(cfg: Union[dict, nn.Module], registry=MODELS) -> nn.Module:
     return cfg if isinstance(cfg, nn.Module) else registry.build(cfg)
 
 
-def _fill_embed_dims(cfg: dict, key: str, dims: int, registry) -> dict:
-    """Set ``cfg[key] = dims`` when the built class takes ``key`` and the
-    config leaves it out (so configs do not repeat the backbone width)."""
+def _fill_from_backbone(cfg: dict, registry, **values) -> dict:
+    """Set ``cfg[key] = value`` for every ``key`` the built class takes and
+    the config leaves out, so configs never restate the backbone's width or
+    geometry (which could then disagree with it)."""
     cfg = dict(cfg)
     cls = cfg['type'] if inspect.isclass(cfg['type']) else registry.get(
         cfg['type'])
-    if cls is not None and key not in cfg and \
-            key in inspect.signature(cls.__init__).parameters:
-        cfg[key] = dims
+    if cls is None:
+        return cfg
+    params = inspect.signature(cls.__init__).parameters
+    for key, value in values.items():
+        if key not in cfg and key in params:
+            cfg[key] = value
     return cfg
+
+
+def backbone_geometry(backbone: nn.Module) -> dict:
+    """Width, tubelet ``(pt, ph, pw)``, output channels of one tubelet
+    (``pt*ph*pw*C``) and the default token grid of a token backbone."""
+    embed = backbone.patch_embed
+    tubelet = (embed.tubelet_size, embed.patch_size, embed.patch_size)
+    return dict(embed_dims=backbone.embed_dims, tubelet_size=tubelet,
+                out_channels=tubelet[0] * tubelet[1] * tubelet[2]
+                * embed.proj.in_channels,
+                default_grid=tuple(backbone.default_grid))
 
 
 @MODELS.register_module()
@@ -51,9 +66,11 @@ class MaskedVideoPretrainer(BaseModel):
         backbone (dict): a token backbone (``VideoViT``, ``LGIFormer``).
         masker (dict): a ``MASKERS`` config; ``embed_dims`` is filled from
             the backbone when the masker takes it.
-        decoder (dict): ``MAEDecoder`` config; ``in_dims`` is filled from
-            the backbone.
-        rec_loss (dict): ``MaskedReconstructionLoss`` config.
+        decoder (dict): ``MAEDecoder`` config; ``in_dims``,
+            ``out_channels`` (one tubelet's values) and ``default_grid``
+            are filled from the backbone when left out.
+        rec_loss (dict): ``MaskedReconstructionLoss`` config;
+            ``tubelet_size`` is filled from the backbone when left out.
         hsm (dict, optional): ``HardSampleMining`` config.
         hrd_loss (dict, optional): ``HRDPolicyLoss`` config; needs a masker
             that returns ``log_prob``.
@@ -74,13 +91,20 @@ class MaskedVideoPretrainer(BaseModel):
         super().__init__(data_preprocessor=_build(data_preprocessor),
                          init_cfg=init_cfg)
         self.backbone = _build(backbone)
-        dims = self.backbone.embed_dims
+        geo = backbone_geometry(self.backbone)
         if isinstance(masker, dict):
-            masker = _fill_embed_dims(masker, 'embed_dims', dims, MASKERS)
+            masker = _fill_from_backbone(masker, MASKERS,
+                                         embed_dims=geo['embed_dims'])
         self.masker = _build(masker, MASKERS)
         if isinstance(decoder, dict):
-            decoder = _fill_embed_dims(decoder, 'in_dims', dims, MODELS)
+            decoder = _fill_from_backbone(
+                decoder, MODELS, in_dims=geo['embed_dims'],
+                out_channels=geo['out_channels'],
+                default_grid=geo['default_grid'])
         self.decoder = _build(decoder)
+        if isinstance(rec_loss, dict):
+            rec_loss = _fill_from_backbone(rec_loss, MODELS,
+                                           tubelet_size=geo['tubelet_size'])
         self.rec_loss = _build(rec_loss)
         self.hsm = _build(hsm) if hsm is not None else None
         self.hrd_loss = _build(hrd_loss) if hrd_loss is not None else None

@@ -30,7 +30,8 @@ from typing import Dict, List, Optional, Tuple
 import torch
 
 from dfertools.registry import MASKERS, MODELS
-from .masked_pretrainer import MaskedVideoPretrainer, _build, _fill_embed_dims
+from .masked_pretrainer import (MaskedVideoPretrainer, _build,
+                                _fill_from_backbone)
 
 
 @MODELS.register_module()
@@ -71,8 +72,8 @@ class SupervisedMAE(MaskedVideoPretrainer):
                          data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         if isinstance(cls_head, dict):
-            cls_head = _fill_embed_dims(cls_head, 'in_channels',
-                                        self.backbone.embed_dims, MODELS)
+            cls_head = _fill_from_backbone(
+                cls_head, MODELS, in_channels=self.backbone.embed_dims)
         self.cls_head = _build(cls_head)
         self.eval_masker = (_build(eval_masker, MASKERS)
                             if eval_masker is not None else None)
