@@ -125,10 +125,13 @@ def test_finetune_configs_build(tmp_path, cfg, num_classes):
     c = Config.fromfile(str(root / cfg))
     model = build_model_from_config(c)
     assert model.cls_head.num_classes == num_classes
-    blending = c.model.data_preprocessor.blending
+    blending = c.model.data_preprocessor.get('blending')
     linear = 'linear-probe' in cfg
     if linear:
         assert blending is None and model.backbone.frozen
+    elif cfg.startswith('demo/'):
+        # the demo's 15-epoch budget is too short for mixup/cutmix to pay
+        assert blending is None
     else:
         assert [a.num_classes for a in blending.augments] == [num_classes] * 2
         assert [a.alpha for a in blending.augments] == [0.8, 1.0]
@@ -141,6 +144,10 @@ def test_finetune_configs_build(tmp_path, cfg, num_classes):
         assert c.model.backbone.drop_path_rate == (0. if linear else 0.1)
         assert [s.type for s in c.param_scheduler] == ['LinearLR',
                                                        'CosineAnnealingLR']
+    if cfg.startswith('demo/'):
+        # the demo fine-tunes a 2-block ViT with one lr (no layer decay)
+        assert 'constructor' not in c.optim_wrapper
+        return
     ctor = OPTIM_WRAPPER_CONSTRUCTORS.build(dict(
         type=c.optim_wrapper.constructor,
         optim_wrapper_cfg=dict(type='OptimWrapper',

@@ -149,15 +149,23 @@ def probe_config(cfg, checkpoint: Optional[str], seed: int = 0) -> Dict:
     ``class_names``."""
     import copy
 
+    from mmengine.logging import MMLogger
     from mmengine.registry import DefaultScope
-    from mmengine.runner import Runner, load_checkpoint
+    from mmengine.runner import load_checkpoint
 
+    from dfertools.engine.runner import DFERRunner as Runner
     from dfertools.registry import MODELS
     torch.manual_seed(seed)
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope',
                                                       'dfertools')):
         model = MODELS.build(cfg.model)
-        model.init_weights()
+        logger = MMLogger.get_current_instance()
+        level = logger.level
+        logger.setLevel('WARNING')   # init_weights lists every parameter
+        try:
+            model.init_weights()
+        finally:
+            logger.setLevel(level)
         if checkpoint:
             load_checkpoint(model, checkpoint, map_location='cpu',
                             strict=False, logger='silent')

@@ -56,3 +56,12 @@ def preprocessor_stats(model_cfg) -> Tuple[tuple, tuple]:
     dp = model_cfg.get('data_preprocessor') or {}
     return (tuple(dp.get('mean', DATASET_MEAN)),
             tuple(dp.get('std', DATASET_STD)))
+
+
+def sample_tubelet(sample) -> Tuple[int, int, int]:
+    """The tubelet ``(pt, ph, pw)`` of a ``predict`` sample, read off its
+    shapes (``pred_video`` ``[C, T, H, W]`` over ``mask`` ``[T', H', W']``),
+    so the figures follow the built model's geometry, not a config key."""
+    t, h, w = sample.pred_video.shape[1:]
+    gt, gh, gw = sample.mask.shape
+    return (t // gt, h // gh, w // gw)

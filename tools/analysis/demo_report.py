@@ -69,10 +69,10 @@ def _pretrain_figures(cfg, ckpt, work_dir, num_clips, figures):
     from dfertools.visualization.pretrain_plots import (
         plot_mean_probability, plot_reconstruction)
     from dfertools.visualization.pretrain_samples import (
-        preprocessor_stats, pretrain_predictions)
+        preprocessor_stats, pretrain_predictions, sample_tubelet)
     samples, frames = pretrain_predictions(cfg, ckpt, num_clips)
     rec = cfg.model.rec_loss
-    tub = tuple(rec.get('tubelet_size', (2, 16, 16)))
+    tub = sample_tubelet(samples[0])
     mean, std = preprocessor_stats(cfg.model)
     out = osp.join(work_dir, 'reconstruction.png')
     plot_reconstruction(frames[0], samples[0].mask, samples[0].pred_video,

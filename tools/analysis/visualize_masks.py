@@ -16,7 +16,8 @@ from dfertools.utils.cfg_options import CfgOptionsAction as DictAction
 
 from dfertools.utils import setup_env
 from dfertools.visualization.pretrain_plots import plot_masks
-from dfertools.visualization.pretrain_samples import pretrain_predictions
+from dfertools.visualization.pretrain_samples import (pretrain_predictions,
+                                                      sample_tubelet)
 
 
 def parse_args(argv=None):
@@ -42,11 +43,11 @@ def main(argv=None):
                                            args.num_samples, args.sample,
                                            args.seed)
     os.makedirs(args.out_dir, exist_ok=True)
-    tub = tuple(cfg.model.rec_loss.get('tubelet_size', (2, 16, 16)))
     for i, (ds, img) in enumerate(zip(samples, frames)):
         out = plot_masks(img, ds.mask, osp.join(args.out_dir,
                                                 f'mask_{i:03d}.png'),
-                         prob=ds.get('prob'), tubelet=tub)
+                         prob=ds.get('prob'),
+                         tubelet=sample_tubelet(ds))
         print(out)
 
 

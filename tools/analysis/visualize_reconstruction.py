@@ -17,7 +17,8 @@ from dfertools.utils.cfg_options import CfgOptionsAction as DictAction
 from dfertools.utils import setup_env
 from dfertools.visualization.pretrain_plots import plot_reconstruction
 from dfertools.visualization.pretrain_samples import (preprocessor_stats,
-                                                      pretrain_predictions)
+                                                      pretrain_predictions,
+                                                      sample_tubelet)
 
 
 def parse_args(argv=None):
@@ -45,13 +46,13 @@ def main(argv=None):
                                            args.sample, args.seed)
     mean, std = preprocessor_stats(cfg.model)
     rec = cfg.model.rec_loss
-    tub = tuple(rec.get('tubelet_size', (2, 16, 16)))
     os.makedirs(args.out_dir, exist_ok=True)
     for i, (ds, img) in enumerate(zip(samples, frames)):
         out = plot_reconstruction(
             img, ds.mask, ds.pred_video, ds.target_video,
             osp.join(args.out_dir, f'reconstruction_{i:03d}.png'),
-            motion_target=rec.get('motion_target', False), tubelet=tub,
+            motion_target=rec.get('motion_target', False),
+            tubelet=sample_tubelet(ds),
             mean=mean, std=std)
         print(out)
 

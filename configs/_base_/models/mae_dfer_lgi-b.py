@@ -13,7 +13,8 @@ region_size = (2, 5, 10)
 model = dict(
     type='MaskedVideoPretrainer',
     backbone=dict(
-        type='LGIFormer', arch='base', img_size=160, num_frames=16,
+        type='LGIFormer', img_size=160, num_frames=16,
+        arch=dict(embed_dims=512, num_layers=16, num_heads=8),  # LGI-B
         patch_size=16, tubelet_size=2, region_size=region_size,
         drop_path_rate=0.),
     masker=dict(type='TubeWindowMasker', mask_ratio=0.9,

@@ -70,4 +70,6 @@ class DFERHead(BaseHead):
                 f'DFERHead expects [B, N, D] tokens or [B, D] features, got '
                 f'shape {tuple(x.shape)}; set the backbone out_type to '
                 "'tokens', 'rep' or 'avg'.")
-        return self.fc_cls(self.dropout(self.norm(x)))
+        # float32 logits under bf16/fp16 autocast: the loss and mmaction's
+        # top-k accuracy (numpy, which has no bfloat16) read them
+        return self.fc_cls(self.dropout(self.norm(x))).float()
