@@ -11,12 +11,16 @@ report)::
     probe_random.json              ... on the randomly initialised one
 
 :func:`collect` reads them into rows; :func:`check_targets` compares the
-rows with the demo's targets; :func:`write_report` writes ``report.md``.
+rows with the demo's targets; :func:`write_report` writes ``report.md``;
+:func:`summarize_runs` gives mean ± sample std of every figure over several
+work dirs (seeds of one method) for the docs' tables.
 """
+import math
 import os.path as osp
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
-from dfertools.evaluation.fold_report import fold_report
+from dfertools.evaluation.fold_report import STD_DDOF, fold_report
+from dfertools.visualization.training_curves import run_curves
 
 RUNS = (
     ('finetune_pretrained/dump.json', 'fine-tuned from pretrained'),
@@ -49,6 +53,16 @@ def collect(work_dir: str) -> List[dict]:
                          WAR=100 * pooled['WAR'],
                          videos=pooled['num_samples'], dump=path))
     return rows
+
+
+def reconstruction_curve(work_dir: str) -> Optional[Dict[int, float]]:
+    """Per-epoch unweighted reconstruction loss of ``work_dir/pretrain``
+    (``loss_rec`` when the run logged no ``rec_unweighted``), or None."""
+    pre_dir = osp.join(work_dir, 'pretrain')
+    if not osp.isdir(pre_dir):
+        return None
+    return run_curves(pre_dir, 'rec_unweighted', '')['loss'] or \
+        run_curves(pre_dir, 'loss_rec', '')['loss']
 
 
 def reconstruction_drop(first: float, last: float) -> float:
@@ -107,3 +121,61 @@ def write_report(path: str, table: str, figures: Dict[str, str],
     with open(path, 'w', encoding='utf-8') as f:
         f.write('\n'.join(parts))
     return path
+
+
+def _mean_std(values: Sequence[float]):
+    n = len(values)
+    mean = sum(values) / n
+    if n <= STD_DDOF:
+        return mean, float('nan')
+    var = sum((v - mean) ** 2 for v in values) / (n - STD_DDOF)
+    return mean, math.sqrt(var)
+
+
+def summarize_runs(work_dirs: Sequence[str]) -> dict:
+    """Mean and sample std (ddof=1, NaN for one run) over ``work_dirs`` of
+    each row's UAR and WAR and of each target's value, keyed by name, plus
+    how many runs met each target. Only what every run has is summarised.
+    """
+    per_run = []
+    for work in work_dirs:
+        rows = collect(work)
+        if not rows:
+            raise FileNotFoundError(f'{work}: no result of the demo found '
+                                    '(finetune_*/dump.json, probe_*.json)')
+        per_run.append((rows, check_targets(rows, reconstruction_curve(work))))
+    out = dict(runs=list(work_dirs), rows={}, targets={})
+    for name in [r['name'] for r in per_run[0][0]]:
+        got = [next((r for r in rows if r['name'] == name), None)
+               for rows, _ in per_run]
+        if None in got:
+            continue
+        out['rows'][name] = {k: _mean_std([r[k] for r in got])
+                             for k in ('UAR', 'WAR')}
+    for t in per_run[0][1]:
+        got = [next((u for u in ts if u['target'] == t['target']), None)
+               for _, ts in per_run]
+        if None in got:
+            continue
+        out['targets'][t['target']] = dict(
+            value=_mean_std([u['value'] for u in got]), need=t['need'],
+            met=sum(bool(u['met']) for u in got))
+    return out
+
+
+def format_summary(summary: dict) -> str:
+    """A markdown table of :func:`summarize_runs` (mean ± std)."""
+    def ms(pair):
+        mean, std = pair
+        return f'{mean:.1f}' + ('' if math.isnan(std) else f' ± {std:.1f}')
+    n = len(summary['runs'])
+    lines = [f'| run ({n} work dirs) | UAR | WAR |', '|---|---|---|']
+    for name, v in summary['rows'].items():
+        lines.append(f'| {name} | {ms(v["UAR"])} | {ms(v["WAR"])} |')
+    if summary['targets']:
+        lines += ['', '| target | measured | need | met in |',
+                  '|---|---|---|---|']
+        for name, t in summary['targets'].items():
+            lines.append(f'| {name} | {ms(t["value"])} | {t["need"]:.0f} | '
+                         f'{t["met"]} of {n} |')
+    return '\n'.join(lines)

@@ -30,8 +30,7 @@ from dfertools.utils.cfg_options import CfgOptionsAction
 from dfertools.utils.tool_errors import run_main
 from dfertools.visualization import demo_report as rep
 from dfertools.visualization.confusion import plot_confusion_matrix
-from dfertools.visualization.training_curves import (plot_training_curves,
-                                                     run_curves)
+from dfertools.visualization.training_curves import plot_training_curves
 
 FINETUNE_DIRS = (('pretrained', 'finetune_pretrained'),
                  ('scratch', 'finetune_scratch'), ('supervised', 'finetune'))
@@ -97,8 +96,7 @@ def main(argv=None) -> int:
     rec_curve = None
     figures = {}
     if osp.isdir(pre_dir):
-        rec_curve = run_curves(pre_dir, 'rec_unweighted', '')['loss'] or \
-            run_curves(pre_dir, 'loss_rec', '')['loss']
+        rec_curve = rep.reconstruction_curve(work)
         figures['Pretraining: unweighted reconstruction loss'] = \
             plot_training_curves(
                 {'pretraining': pre_dir}, osp.join(work, 'pretrain_loss.png'),

@@ -1,0 +1,133 @@
+"""The demo's result table, targets and the several-seed summary."""
+import json
+import math
+import statistics
+
+import pytest
+
+from dfertools.evaluation.predictions import save_dump
+from dfertools.visualization import demo_report as rep
+
+C, PER_CLASS = 7, 10
+
+
+def _dump(path, correct):
+    """Dump with ``correct[c]`` of class c's 10 videos right (2 views each;
+    a wrong video predicts the next class)."""
+    records = []
+    for c in range(C):
+        for i in range(PER_CLASS):
+            pred = c if i < correct[c] else (c + 1) % C
+            for view in range(2):
+                probs = [0.05] * C
+                probs[pred] = 1 - 0.05 * (C - 1)
+                records.append(dict(video_id=f'c{c}_{i}', view_id=view,
+                                    probs=probs, label=c))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_dump(str(path), records, C)
+
+
+def _uar_war(correct):  # independent arithmetic, in percent
+    return (100 * statistics.mean(k / PER_CLASS for k in correct),
+            100 * sum(correct) / (C * PER_CLASS))
+
+
+def _pretrain_log(work, rec_by_epoch):
+    d = work / 'pretrain' / '20260101_000000' / 'vis_data'
+    d.mkdir(parents=True)
+    rows = [dict(rec_unweighted=v, loss=v, epoch=e, step=e)
+            for e, v in enumerate(rec_by_epoch, 1)]
+    (d / 'scalars.json').write_text(''.join(json.dumps(r) + '\n'
+                                            for r in rows))
+
+
+def _work_dir(root, name, pre, scratch, probe_pre, probe_rand, rec):
+    work = root / name
+    _dump(work / 'finetune_pretrained' / 'dump.json', pre)
+    _dump(work / 'finetune_scratch' / 'dump.json', scratch)
+    _dump(work / 'probe_pretrained.json', probe_pre)
+    _dump(work / 'probe_random.json', probe_rand)
+    _pretrain_log(work, rec)
+    return str(work)
+
+
+RUNS = [  # pretrained, scratch, probe pretrained, probe random, rec curve
+    ([9, 8, 7, 6, 5, 4, 3], [5, 5, 4, 4, 3, 2, 1], [4] * 7, [3] * 7,
+     [1.0, 0.8, 0.6]),
+    ([8, 8, 8, 6, 5, 4, 2], [6, 5, 4, 4, 3, 3, 3], [5] * 7, [3] * 7,
+     [0.8, 0.7, 0.7]),
+    ([9, 9, 7, 7, 5, 5, 3], [6, 6, 5, 4, 4, 3, 2], [3] * 7, [4] * 7,
+     [0.5, 0.4, 0.2]),
+]
+
+
+def test_rows_and_targets_of_one_run(tmp_path):
+    pre, scratch, ppre, prand, rec = RUNS[0]
+    work = _work_dir(tmp_path, 'a', pre, scratch, ppre, prand, rec)
+    rows = {r['name']: r for r in rep.collect(work)}
+    assert rows['fine-tuned from pretrained']['UAR'] == \
+        pytest.approx(_uar_war(pre)[0])
+    assert rows['fine-tuned from scratch']['WAR'] == \
+        pytest.approx(_uar_war(scratch)[1])
+    assert rows['linear probe, random init']['videos'] == C * PER_CLASS
+    targets = {t['target']: t for t in rep.check_targets(
+        list(rows.values()), rep.reconstruction_curve(work))}
+    gain = targets['fine-tuned from pretrained >= scratch + 10 UAR']
+    assert gain['value'] == pytest.approx(_uar_war(pre)[0] -
+                                          _uar_war(scratch)[0])
+    assert gain['met'] == (gain['value'] >= 10)
+    assert targets['fine-tuned from pretrained >= 40 UAR']['met']
+    probe = targets['linear probe pretrained >= random + 10 UAR']
+    assert probe['value'] == pytest.approx(10.0) and probe['met']
+    drop = next(t for name, t in targets.items() if 'reconstruction' in name)
+    assert drop['value'] == pytest.approx(40.0) and drop['met']
+
+
+def test_summary_is_mean_and_sample_std_over_runs(tmp_path):
+    works = [_work_dir(tmp_path, f's{i}', *r) for i, r in enumerate(RUNS)]
+    s = rep.summarize_runs(works)
+    pre_uars = [_uar_war(r[0])[0] for r in RUNS]
+    mean, std = s['rows']['fine-tuned from pretrained']['UAR']
+    assert mean == pytest.approx(statistics.mean(pre_uars))
+    assert std == pytest.approx(statistics.stdev(pre_uars))
+    gains = [_uar_war(r[0])[0] - _uar_war(r[1])[0] for r in RUNS]
+    g = s['targets']['fine-tuned from pretrained >= scratch + 10 UAR']
+    assert g['value'][0] == pytest.approx(statistics.mean(gains))
+    assert g['value'][1] == pytest.approx(statistics.stdev(gains))
+    assert g['met'] == sum(x >= 10 for x in gains)
+    probe = s['targets']['linear probe pretrained >= random + 10 UAR']
+    assert probe['met'] == 2  # the third run's probe is below random
+    drops = [100 * (r[4][0] - r[4][-1]) / r[4][0] for r in RUNS]
+    rec = next(t for n, t in s['targets'].items() if 'reconstruction' in n)
+    assert rec['value'][0] == pytest.approx(statistics.mean(drops))
+    assert rec['met'] == sum(d >= 30 for d in drops) == 2
+    table = rep.format_summary(s)
+    assert f'{statistics.mean(pre_uars):.1f} ± ' \
+        f'{statistics.stdev(pre_uars):.1f}' in table
+    assert '| 2 of 3 |' in table
+
+
+def test_one_run_has_no_std_and_missing_results_are_named(tmp_path):
+    work = _work_dir(tmp_path, 'one', *RUNS[0])
+    s = rep.summarize_runs([work])
+    assert math.isnan(s['rows']['fine-tuned from scratch']['UAR'][1])
+    assert '±' not in rep.format_summary(s)
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    with pytest.raises(FileNotFoundError, match='empty'):
+        rep.summarize_runs([work, str(empty)])
+
+
+def test_summary_tool_prints_and_writes_json(tmp_path, capsys):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'demo_summary', 'tools/analysis/demo_summary.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    works = [_work_dir(tmp_path, f's{i}', *r) for i, r in enumerate(RUNS)]
+    out = tmp_path / 'summary.json'
+    assert tool.main(works + ['--json', str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert '| fine-tuned from scratch |' in printed
+    saved = json.loads(out.read_text())
+    assert saved['runs'] == works
