@@ -8,6 +8,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from dfertools.models.layers.fused_attn import fused_attn
 from dfertools.models.backbones import LGIFormer, VideoViT
 from dfertools.registry import OPTIM_WRAPPER_CONSTRUCTORS
 from dfertools.utils.flops import (build_model_from_config, count_flops,
@@ -40,11 +41,12 @@ def analytic_vit_macs(d, depth, n, patch_in=3 * 2 * 16 * 16, classes=0):
     return n * patch_in * d + depth * per_block + d * classes
 
 
-@pytest.mark.parametrize('use_sdpa', [True, False])
-def test_vit_macs_match_analytic_count(use_sdpa):
+@pytest.mark.parametrize('fused', [True, False])
+def test_vit_macs_match_analytic_count(fused):
     m = VideoViT(dict(embed_dims=48, num_layers=2, num_heads=3),
-                 img_size=32, num_frames=4, use_sdpa=use_sdpa)
-    res = model_complexity(m, (4, 32, 32), device='cpu')
+                 img_size=32, num_frames=4)
+    with fused_attn(fused):
+        res = model_complexity(m, (4, 32, 32), device='cpu')
     assert res['macs'] == analytic_vit_macs(48, 2, 8)
     assert res['flops'] == 2 * res['macs']
 

@@ -6,6 +6,7 @@ import pytest
 import torch
 from einops import rearrange
 
+from dfertools.models.layers.fused_attn import fused_attn
 from dfertools.models.backbones import LGIFormer
 from dfertools.models.backbones.lgi_regions import (partition, region_of,
                                                     region_order, unpartition)
@@ -117,10 +118,15 @@ def ref_encode(m, tokens, grid, idx):
     return m.norm(out), m.norm(torch.stack(S))
 
 
-@pytest.mark.parametrize('use_sdpa', [True, False])
-def test_block_equations_against_loop(use_sdpa):
+@pytest.mark.parametrize('fused', [True, False])
+def test_block_equations_against_loop(fused):
+    with fused_attn(fused):
+        _check_block_equations_against_loop()
+
+
+def _check_block_equations_against_loop():
     torch.manual_seed(0)
-    m = tiny(use_sdpa=use_sdpa)
+    m = tiny()
     for blk in m.blocks:
         for att in (blk.first_attn, blk.second_attn, blk.third_attn):
             torch.nn.init.normal_(att.q_bias)
@@ -145,10 +151,10 @@ def test_block_equations_against_loop(use_sdpa):
 
 def test_sdpa_equals_explicit_and_out_types():
     a = tiny()
-    b = tiny(use_sdpa=False)
-    b.load_state_dict(a.state_dict())
     x = torch.randn(2, 3, 8, 32, 32)
-    torch.testing.assert_close(a(x), b(x), rtol=1e-5, atol=1e-5)
+    with fused_attn(False):
+        explicit = a(x)
+    torch.testing.assert_close(a(x), explicit, rtol=1e-5, atol=1e-5)
     assert a(x).shape == (2, 16, 48)
     assert tiny(out_type='rep')(x).shape == (2, 4, 48)
     assert tiny(out_type='avg')(x).shape == (2, 48)

@@ -10,7 +10,6 @@ model = dict(
         num_frames=16,
         region_size=(2, 5, 10),
         drop_path_rate=0.1,
-        use_sdpa=True,
         # DFERHead normalises after pooling (MAE-DFER `fc_norm`); the head
         # pools the 8 representative tokens, as the authors' fine-tuning
         # scripts (`--lg_classify_token_type region`)

@@ -9,7 +9,6 @@ model = dict(
         img_size=160,
         num_frames=16,
         drop_path_rate=0.1,
-        use_sdpa=True,
         # DFERHead normalises after pooling (VideoMAE `use_mean_pooling`)
         final_norm=False,
         out_type='tokens'),

@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..layers.attention import attention_core
+
 from .dct import DCT2D
 
 
@@ -97,7 +99,7 @@ class FrequencyAttention(nn.Module):
             low = F.pad(low, (0, k - low.shape[-1], 0, k - low.shape[-2]))
         tokens = low.permute(0, 2, 1, 3, 4).reshape(b * t, c, k * k)
         q, key, v = self.qkv(tokens).chunk(3, dim=-1)
-        out = F.scaled_dot_product_attention(
+        out = attention_core(
             q.unsqueeze(1), key.unsqueeze(1), v.unsqueeze(1)).squeeze(1)
         logits = self.proj(out).view(b, t, c)
         return logits.transpose(1, 2).reshape(b, c, t, 1, 1)

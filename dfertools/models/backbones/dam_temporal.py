@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..layers.attention import attention_core
+
 
 class TemporalAttention(nn.Module):
     """Temporal branch of DAM (HDF eq. 9-10).
@@ -80,7 +82,7 @@ class TemporalAttention(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         g = self.gate(x)
         q, k, v = self.qkv(g).chunk(3, dim=-1)
-        ta = self.proj(F.scaled_dot_product_attention(
+        ta = self.proj(attention_core(
             q.unsqueeze(1), k.unsqueeze(1), v.unsqueeze(1)).squeeze(1))
         ta = ta.transpose(1, 2)[..., None, None]  # [B, C, T, 1, 1]
         return x * torch.sigmoid(ta) + x          # eq. 10

@@ -67,7 +67,6 @@ class LGIFormer(BaseTokenBackbone):
                  drop_path_rate: float = 0.,
                  mlp_ratio: float = 4.,
                  qkv_bias: bool = True,
-                 use_sdpa: bool = True,
                  final_norm: bool = True,
                  out_type: str = 'tokens',
                  pretrained: Optional[str] = None,
@@ -87,7 +86,7 @@ class LGIFormer(BaseTokenBackbone):
         dpr = drop_path_schedule(drop_path_rate, self.num_layers)
         self.blocks = nn.ModuleList([
             LGIBlock(self.embed_dims, self.num_heads, mlp_ratio, qkv_bias,
-                     drop_rate, attn_drop_rate, dpr[i], use_sdpa, inter,
+                     drop_rate, attn_drop_rate, dpr[i], inter,
                      interaction) for i in range(self.num_layers)
         ])
         self.norm = layer_norm(self.embed_dims) if final_norm else \

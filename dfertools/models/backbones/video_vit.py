@@ -37,7 +37,6 @@ class VideoViT(BaseTokenBackbone):
             linearly over depth).
         mlp_ratio, qkv_bias, init_values: block options (``init_values > 0``
             enables layer scale).
-        use_sdpa: ``F.scaled_dot_product_attention`` vs the explicit path.
         final_norm: end ``encode`` with a LayerNorm (contract default).
         out_type: 'tokens' -> ``[B, N, D]``; 'avg' -> ``[B, D]``.
         pretrained: checkpoint path loaded in ``init_weights`` (official
@@ -66,7 +65,6 @@ class VideoViT(BaseTokenBackbone):
                  mlp_ratio: float = 4.,
                  qkv_bias: bool = True,
                  init_values: float = 0.,
-                 use_sdpa: bool = True,
                  final_norm: bool = True,
                  out_type: str = 'tokens',
                  pretrained: Optional[str] = None,
@@ -82,7 +80,7 @@ class VideoViT(BaseTokenBackbone):
         self.blocks = nn.ModuleList([
             TransformerBlock(self.embed_dims, self.num_heads, mlp_ratio,
                              qkv_bias, drop_rate, attn_drop_rate, dpr[i],
-                             init_values, use_sdpa)
+                             init_values)
             for i in range(self.num_layers)
         ])
         self.norm = layer_norm(self.embed_dims) if final_norm else \

@@ -9,9 +9,9 @@ Two parameter layouts, both with a bias-free projection plus learnable
   LGI-Former layout); queries from ``x``, keys/values from ``context``
   (``context=None`` gives self-attention).
 
-Both compute ``softmax(QK^T / sqrt(d)) V`` either with
-``F.scaled_dot_product_attention`` (``use_sdpa=True``, the default) or with the
-explicit matrix products (``use_sdpa=False``, for tests and benchmarks).
+Both compute ``softmax(QK^T / sqrt(d)) V`` in :func:`attention_core`, with
+``F.scaled_dot_product_attention`` or the explicit matrix products as the
+process-wide switch of :mod:`dfertools.models.layers.fused_attn` says.
 """
 from typing import Optional
 
@@ -19,12 +19,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .fused_attn import use_fused_attn
+
 
 def attention_core(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
-                   use_sdpa: bool = True,
                    dropout_p: float = 0.) -> torch.Tensor:
-    """``softmax(q k^T / sqrt(d)) v`` on ``[B, heads, L, d]`` (eq. 7)."""
-    if use_sdpa:
+    """``softmax(q k^T / sqrt(d)) v`` on ``[B, heads, L, d]`` (eq. 7),
+    fused or explicit as :func:`use_fused_attn` says."""
+    if use_fused_attn():
         return F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p)
     attn = (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1)
     attn = attn.softmax(dim=-1)
@@ -36,14 +38,13 @@ def attention_core(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
 class _AttentionBase(nn.Module):
 
     def __init__(self, dim: int, num_heads: int, qkv_bias: bool,
-                 attn_drop: float, proj_drop: float, use_sdpa: bool):
+                 attn_drop: float, proj_drop: float):
         super().__init__()
         if dim % num_heads != 0:
             raise ValueError(f'{type(self).__name__}: dim {dim} is not '
                              f'divisible by num_heads {num_heads}.')
         self.dim = dim
         self.num_heads = num_heads
-        self.use_sdpa = use_sdpa
         self.attn_drop = attn_drop
         if qkv_bias:
             self.q_bias = nn.Parameter(torch.zeros(dim))
@@ -60,24 +61,21 @@ class _AttentionBase(nn.Module):
 
     def _attend(self, q, k, v) -> torch.Tensor:
         p = self.attn_drop if self.training else 0.
-        out = attention_core(q, k, v, self.use_sdpa, p)
+        out = attention_core(q, k, v, p)
         b, _, n, _ = out.shape
         out = out.transpose(1, 2).reshape(b, n, self.dim)
         return self.proj_drop(self.proj(out))
 
     def extra_repr(self) -> str:
-        return (f'dim={self.dim}, num_heads={self.num_heads}, '
-                f'use_sdpa={self.use_sdpa}')
+        return f'dim={self.dim}, num_heads={self.num_heads}'
 
 
 class Attention(_AttentionBase):
     """Self-attention with a fused ``qkv`` projection (VideoMAE layout)."""
 
     def __init__(self, dim: int, num_heads: int = 8, qkv_bias: bool = True,
-                 attn_drop: float = 0., proj_drop: float = 0.,
-                 use_sdpa: bool = True):
-        super().__init__(dim, num_heads, qkv_bias, attn_drop, proj_drop,
-                         use_sdpa)
+                 attn_drop: float = 0., proj_drop: float = 0.):
+        super().__init__(dim, num_heads, qkv_bias, attn_drop, proj_drop)
         self.qkv = nn.Linear(dim, dim * 3, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -95,10 +93,8 @@ class CrossAttention(_AttentionBase):
     ``None``."""
 
     def __init__(self, dim: int, num_heads: int = 8, qkv_bias: bool = True,
-                 attn_drop: float = 0., proj_drop: float = 0.,
-                 use_sdpa: bool = True):
-        super().__init__(dim, num_heads, qkv_bias, attn_drop, proj_drop,
-                         use_sdpa)
+                 attn_drop: float = 0., proj_drop: float = 0.):
+        super().__init__(dim, num_heads, qkv_bias, attn_drop, proj_drop)
         self.q = nn.Linear(dim, dim, bias=False)
         self.kv = nn.Linear(dim, dim * 2, bias=False)
 

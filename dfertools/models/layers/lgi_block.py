@@ -31,13 +31,12 @@ class LGIBlock(nn.Module):
     def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4.,
                  qkv_bias: bool = True, drop: float = 0.,
                  attn_drop: float = 0., drop_path: float = 0.,
-                 use_sdpa: bool = True, inter: bool = True,
+                 inter: bool = True,
                  interaction: bool = True):
         super().__init__()
 
         def attn():
-            return CrossAttention(dim, num_heads, qkv_bias, attn_drop, drop,
-                                  use_sdpa)
+            return CrossAttention(dim, num_heads, qkv_bias, attn_drop, drop)
 
         self.inter = inter
         self.interaction = interaction

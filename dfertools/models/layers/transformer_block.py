@@ -26,11 +26,10 @@ class TransformerBlock(nn.Module):
     def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4.,
                  qkv_bias: bool = True, drop: float = 0.,
                  attn_drop: float = 0., drop_path: float = 0.,
-                 init_values: float = 0., use_sdpa: bool = True):
+                 init_values: float = 0.):
         super().__init__()
         self.norm1 = layer_norm(dim)
-        self.attn = Attention(dim, num_heads, qkv_bias, attn_drop, drop,
-                              use_sdpa)
+        self.attn = Attention(dim, num_heads, qkv_bias, attn_drop, drop)
         self.drop_path = DropPath(drop_path) if drop_path > 0 \
             else nn.Identity()
         self.norm2 = layer_norm(dim)

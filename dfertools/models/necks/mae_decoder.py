@@ -35,8 +35,8 @@ class MAEDecoder(BaseModule):
         num_layers (int): decoder blocks (4).
         num_heads (int): attention heads (6).
         out_channels (int): values predicted per masked token.
-        mlp_ratio, qkv_bias, drop_path_rate, init_values, use_sdpa: block
-            options, as in the backbones.
+        mlp_ratio, qkv_bias, drop_path_rate, init_values: block options, as
+            in the backbones.
         default_grid (tuple[int]): grid whose position table is
             pre-computed; other grids are computed on demand.
     """
@@ -45,7 +45,7 @@ class MAEDecoder(BaseModule):
                  num_layers: int = 4, num_heads: int = 6,
                  out_channels: int = 1536, mlp_ratio: float = 4.,
                  qkv_bias: bool = True, drop_path_rate: float = 0.,
-                 init_values: float = 0., use_sdpa: bool = True,
+                 init_values: float = 0.,
                  default_grid: Sequence[int] = (8, 10, 10), init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.in_dims, self.embed_dims = in_dims, embed_dims
@@ -57,8 +57,8 @@ class MAEDecoder(BaseModule):
                for i in range(num_layers)]
         self.blocks = nn.ModuleList([
             TransformerBlock(embed_dims, num_heads, mlp_ratio, qkv_bias,
-                             drop_path=dpr[i], init_values=init_values,
-                             use_sdpa=use_sdpa) for i in range(num_layers)
+                             drop_path=dpr[i], init_values=init_values)
+            for i in range(num_layers)
         ])
         self.norm = layer_norm(embed_dims)
         self.head = nn.Linear(embed_dims, out_channels)
