@@ -8,7 +8,8 @@ Without ``contrastive_loss`` (HDF Table 3 "no DSM") the loss is plain CE.
 ``train_step`` (overrides MMEngine's; the Runner is unchanged):
 
 * records g, the global gradient norm of ``L_total``, after the backward and
-  before the optimiser step (so the next step's lambdas use it; DESIGN §6);
+  before the optimiser step (so the next step's lambdas use it;
+  docs/design.md, 'Grad-norm loss scaler');
   under AMP the gradient is unscaled by the GradScaler's scale tensor;
 * ``exact`` scaler mode: the loss terms are differentiated once more with the
   previous lambdas (``torch.autograd.grad``, graph kept) to get the current g,

@@ -1,6 +1,7 @@
 """Masked video pretraining: VideoMAE, MAE-DFER and HI2M in one model.
 
-Pipeline (DESIGN §6): data preprocessor (normalises the uint8 clip on the
+Pipeline (docs/design.md, 'The data path'): data preprocessor (normalises the
+uint8 clip on the
 device) -> ``backbone.embed`` -> masker -> ``backbone.encode`` on the visible
 tokens -> decoder on encoded visible tokens + mask tokens -> reconstruction
 loss against targets built from the *un-normalised* clip (the preprocessor's
@@ -124,7 +125,7 @@ class MaskedVideoPretrainer(BaseModel):
 
     def raw_clip(self, x: torch.Tensor) -> torch.Tensor:
         """Undo the preprocessor's normalisation (targets are built from the
-        un-normalised clip, DESIGN §6)."""
+        un-normalised clip; docs/design.md, 'Reconstruction targets')."""
         dp = self.data_preprocessor
         if getattr(dp, '_enable_normalize', False):
             return x.float() * dp.std + dp.mean

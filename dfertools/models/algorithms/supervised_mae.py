@@ -1,5 +1,5 @@
-"""AdaTosk: supervised masked autoencoder with temporal soft masks (adatosk
-§3, DESIGN §6).
+"""AdaTosk: supervised masked autoencoder with temporal soft masks (AdaTosk
+§3; docs/design.md, 'AdaTosk').
 
 Two parallel branches on one encoder pass (Fig. 2):
 
@@ -105,7 +105,8 @@ class SupervisedMAE(MaskedVideoPretrainer):
         The visible tokens must be a tube (the same count in every temporal
         slice, sorted in (t, h, w) order). The count is checked every call;
         the slice layout once per ``role`` (``'train'`` / ``'eval'``), since
-        a full check is a host sync (DESIGN §8)."""
+        a full check is a host sync (docs/design.md, 'Performance
+        principles')."""
         b, nv, d = latent.shape
         n_t, hw = int(grid[0]), int(grid[1]) * int(grid[2])
         if nv % n_t:

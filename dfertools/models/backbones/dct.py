@@ -1,6 +1,7 @@
 """Orthonormal 2-D DCT-II as an analytic basis (HDF eq. 2-3).
 
-DESIGN §6 choice: the DCT of the frequency branch is not a learned
+Choice (docs/design.md, 'DAM'): the DCT of the frequency branch is not a
+learned
 convolution; it is the fixed orthonormal DCT-II basis, applied separably over
 the spatial axes of every (channel, frame) slice and held in non-persistent
 buffers. The basis is rebuilt from the actual spatial size of the input, so any

@@ -1,6 +1,6 @@
 """Information-bottleneck, distributionally robust SupCon loss (HDF eq. 13-15).
 
-DESIGN §6 choices, all switchable:
+Choices (docs/design.md, 'IB-DRO SupCon loss'), all switchable:
 
 * z is L2-normalised; ``s_ij = z_i . z_j / tau`` (tau = 0.07).
 * Negatives are weighted in the denominator by the Gaussian

@@ -1,6 +1,7 @@
 """Masked reconstruction loss with patch-normalised targets.
 
-Targets (DESIGN §6): the un-normalised clip is cut into ``pt x ph x pw``
+Targets (docs/design.md, 'Reconstruction targets'): the un-normalised clip is
+cut into ``pt x ph x pw``
 tubelets (2x16x16); each tubelet is normalised per channel by its own mean
 and unbiased std (+1e-6) over its ``pt*ph*pw`` pixels (VideoMAE's
 ``norm_pix_loss``).
