@@ -29,6 +29,9 @@ from dfertools.registry import OPTIM_WRAPPERS
 class SAMOptimWrapper(OptimWrapper):
     """OptimWrapper performing SAM's two forward/backward passes.
 
+    Paper: SAM, "Sharpness-Aware Minimization for Efficiently Improving
+    Generalization", Algorithm 1 (docs/papers.md).
+
     Args:
         optimizer: the base optimiser (e.g. AdamW).
         rho (float): radius of the ascent step. Defaults to 0.05.

@@ -45,7 +45,13 @@ from ..losses.grad_norm_scaler import global_grad_norm
 
 @MODELS.register_module()
 class HDFRecognizer(Recognizer3D):
-    """Args:
+    """X3D + DAM recognizer trained with the DSM objective.
+
+    Paper: HDF, "Learning from Heterogeneity: Generalizing Dynamic Facial
+    Expression Recognition via Distributionally Robust Optimization", §4,
+    eq. 13-17 (docs/papers.md).
+
+    Args:
         backbone, cls_head, neck, train_cfg, test_cfg, data_preprocessor:
             as Recognizer3D; ``cls_head`` must provide ``forward_with_feat``
             (e.g. :class:`HDFHead`).

@@ -63,6 +63,13 @@ def backbone_geometry(backbone: nn.Module) -> dict:
 class MaskedVideoPretrainer(BaseModel):
     """Masked autoencoder pretraining on video clips.
 
+    Paper: VideoMAE, "VideoMAE: Masked Autoencoders are Data-Efficient Learners
+    for Self-Supervised Video Pre-Training", the tube-masked autoencoder;
+    MAE-DFER, "MAE-DFER: Efficient Masked Autoencoder for Self-supervised
+    Dynamic Facial Expression Recognition", eq. 1-2; HI2M, "HI2M: Hard Inter-
+    and Intra-sample Masking for Dynamic Facial Expression Recognition",
+    eq. 1-8 (docs/papers.md).
+
     Args:
         backbone (dict): a token backbone (``VideoViT``, ``LGIFormer``).
         masker (dict): a ``MASKERS`` config; ``embed_dims`` is filled from

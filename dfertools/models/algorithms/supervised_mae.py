@@ -38,6 +38,9 @@ from .masked_pretrainer import (MaskedVideoPretrainer, _build,
 class SupervisedMAE(MaskedVideoPretrainer):
     """AdaTosk (adatosk §3).
 
+    Paper: AdaTosk, "Soften the Mask: Adaptive Temporal Soft Mask for Efficient
+    Dynamic Facial Expression Recognition", §3, eq. 1-3, 13 (docs/papers.md).
+
     Args:
         backbone, masker, decoder, rec_loss, hsm, hrd_loss,
             data_preprocessor: as :class:`MaskedVideoPretrainer`; the masker

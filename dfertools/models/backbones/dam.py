@@ -24,6 +24,10 @@ from .dam_temporal import TemporalAttention
 class DAM(nn.Module):
     """DAM block (HDF eq. 6-12).
 
+    Paper: HDF, "Learning from Heterogeneity: Generalizing Dynamic Facial
+    Expression Recognition via Distributionally Robust Optimization", eq. 6-12
+    (docs/papers.md).
+
     Args:
         channels (int): C of the input.
         use_frequency (bool): enable the frequency branch (eq. 6-8).

@@ -33,6 +33,10 @@ from .dct import DCT2D
 class FrequencyAttention(nn.Module):
     """Frequency branch of DAM (HDF eq. 6-8).
 
+    Paper: HDF, "Learning from Heterogeneity: Generalizing Dynamic Facial
+    Expression Recognition via Distributionally Robust Optimization", eq. 2,
+    6-8 (docs/papers.md).
+
     Args:
         channels (int): C of the input.
         freq_size (int): k, the k x k lowest DCT coefficients describing a

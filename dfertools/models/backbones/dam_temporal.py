@@ -25,6 +25,10 @@ from torch import nn
 class TemporalAttention(nn.Module):
     """Temporal branch of DAM (HDF eq. 9-10).
 
+    Paper: HDF, "Learning from Heterogeneity: Generalizing Dynamic Facial
+    Expression Recognition via Distributionally Robust Optimization", eq. 9-10
+    (docs/papers.md).
+
     Args:
         channels (int): C of the input.
         reduction (int): width of the frame attention is max(C // r, 8).

@@ -33,6 +33,10 @@ def dct_matrix(n: int, dtype=torch.float32, device=None) -> torch.Tensor:
 class DCT2D(nn.Module):
     """Separable orthonormal 2-D DCT-II over the last two axes (HDF eq. 2).
 
+    Paper: HDF, "Learning from Heterogeneity: Generalizing Dynamic Facial
+    Expression Recognition via Distributionally Robust Optimization", eq. 2-3
+    (docs/papers.md).
+
     ``X_f = D_H x D_W^T`` for every leading index. The bases live in the
     non-persistent buffers ``basis_h`` [H, H] and ``basis_w`` [W, W], in the
     input's dtype and on its device: they are recomputed (once) when the

@@ -34,7 +34,13 @@ from .lgi_regions import (check_region_grid, full_region_order, partition,
 
 @MODELS.register_module()
 class LGIFormer(BaseTokenBackbone):
-    """Args as :class:`VideoViT`, plus:
+    """MAE-DFER's local-global interaction Transformer (LGI-Former).
+
+    Paper: MAE-DFER, "MAE-DFER: Efficient Masked Autoencoder for
+    Self-supervised Dynamic Facial Expression Recognition", §3.4, eq. 3-14
+    (docs/papers.md).
+
+    Args as :class:`VideoViT`, plus:
 
     Args:
         region_size: ``(t, h, w)`` of a local region in tokens.

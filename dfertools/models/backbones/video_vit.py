@@ -29,6 +29,9 @@ from .base_token_backbone import (BaseTokenBackbone, drop_path_schedule,
 class VideoViT(BaseTokenBackbone):
     """Plain video ViT.
 
+    Paper: VideoMAE, "VideoMAE: Masked Autoencoders are Data-Efficient Learners
+    for Self-Supervised Video Pre-Training", the ViT encoder (docs/papers.md).
+
     Args:
         arch: 'tiny' | 'small' | 'base' | 'large' or a dict with
             ``embed_dims``, ``num_layers``, ``num_heads``.

@@ -29,6 +29,9 @@ from ..layers import Mlp
 class SoftMaskClsHead(BaseHead):
     """Soft-masked mean pooling + two-layer MLP classifier.
 
+    Paper: AdaTosk, "Soften the Mask: Adaptive Temporal Soft Mask for Efficient
+    Dynamic Facial Expression Recognition", eq. 1, 12-13 (docs/papers.md).
+
     Args:
         num_classes (int): number of expression classes.
         in_channels (int): token width ``D``.

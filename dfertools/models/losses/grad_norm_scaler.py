@@ -39,6 +39,10 @@ def global_grad_norm(params: Iterable[nn.Parameter],
 class GradNormLossScaler(nn.Module):
     """HDF eq. 16.
 
+    Paper: HDF, "Learning from Heterogeneity: Generalizing Dynamic Facial
+    Expression Recognition via Distributionally Robust Optimization", eq. 16-17
+    (docs/papers.md).
+
     Args:
         alpha (float): base weight of the classification loss (10).
         beta (float): base weight of the contrastive loss (0.1).

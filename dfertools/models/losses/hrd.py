@@ -18,6 +18,9 @@ from dfertools.registry import MODELS
 class HRDPolicyLoss(nn.Module):
     """Policy-gradient loss of the HRD masker.
 
+    Paper: HI2M, "HI2M: Hard Inter- and Intra-sample Masking for Dynamic Facial
+    Expression Recognition", eq. 7-8 (docs/papers.md).
+
     Args:
         loss_weight (float): ``lambda`` of hi2m eq. 8.
     """

@@ -39,6 +39,10 @@ def covariance_trace(z: torch.Tensor) -> torch.Tensor:
 class IBDROSupConLoss(nn.Module):
     """L_IB-D-SC (HDF eq. 13-15).
 
+    Paper: HDF, "Learning from Heterogeneity: Generalizing Dynamic Facial
+    Expression Recognition via Distributionally Robust Optimization", eq. 13-15
+    (docs/papers.md).
+
     Args:
         temperature (float): tau. Defaults to 0.07.
         eta (float | None): centre/width of the negative weights; ``None``

@@ -45,6 +45,11 @@ def normalised_tubelets(patches: torch.Tensor,
 class MaskedReconstructionLoss(nn.Module):
     """MSE on masked tokens against patch-normalised tubelet targets.
 
+    Paper: MAE-DFER, "MAE-DFER: Efficient Masked Autoencoder for
+    Self-supervised Dynamic Facial Expression Recognition", eq. 2; HI2M, "HI2M:
+    Hard Inter- and Intra-sample Masking for Dynamic Facial Expression
+    Recognition", eq. 1 (docs/papers.md).
+
     Args:
         tubelet_size (tuple[int]): ``(pt, ph, pw)``, the backbone's tubelet.
         motion_target (bool): appearance + motion targets (MAE-DFER, HI2M)

@@ -39,6 +39,9 @@ def gumbel_topk(log_prob: torch.Tensor, k: int) -> torch.Tensor:
 class HRDMasker(BaseMasker):
     """Learned token-sampling policy of HI2M.
 
+    Paper: HI2M, "HI2M: Hard Inter- and Intra-sample Masking for Dynamic Facial
+    Expression Recognition", §3.3, eq. 6 (docs/papers.md).
+
     Args:
         mask_ratio (float): ``rho``; ``N - floor(rho * N)`` tokens stay
             visible.

@@ -48,6 +48,9 @@ def check_token_grid(tokens: torch.Tensor) -> None:
 class ClassAgnosticSoftMask(nn.Module):
     """AdaTosk class-agnostic dynamic soft mask (eq. 4-7).
 
+    Paper: AdaTosk, "Soften the Mask: Adaptive Temporal Soft Mask for Efficient
+    Dynamic Facial Expression Recognition", eq. 4-7 (docs/papers.md).
+
     Args:
         embed_dims (int): token width ``D``.
         top_k (int): number of active frames K (eq. 5). Clipped to the

@@ -59,6 +59,9 @@ def minmax_per_sample(x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
 class ClassSemanticSoftMask(nn.Module):
     """AdaTosk class-semantic similar soft mask (eq. 8-11).
 
+    Paper: AdaTosk, "Soften the Mask: Adaptive Temporal Soft Mask for Efficient
+    Dynamic Facial Expression Recognition", eq. 8-11 (docs/papers.md).
+
     Args:
         embed_dims (int): token width ``D``.
         top_r (int): tokens with the highest accumulative score excluded
