@@ -1,5 +1,6 @@
 """The repository stands on its own: no tracked file under dfertools/,
-configs/, tools/, docs/, tests/ or README.md points to a design document,
+configs/, tools/, docs/, tests/, examples/, requirements/ or the top-level
+README.md, Makefile and setup.py points to a design document,
 an issue number or a folder outside the repository. Design decisions are
 cited as sections of docs/design.md, papers by title and equation
 (docs/papers.md).
@@ -13,7 +14,8 @@ import subprocess
 import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-SCANNED = ('dfertools', 'configs', 'tools', 'docs', 'tests', 'README.md')
+SCANNED = ('dfertools', 'configs', 'tools', 'docs', 'tests', 'examples',
+           'requirements', 'README.md', 'Makefile', 'setup.py')
 
 _SEC = '\u00a7'  # the section sign
 FORBIDDEN = {
