@@ -83,3 +83,48 @@ def test_no_external_references():
         'references to documents outside the repository (cite a section of '
         'docs/design.md, or a paper by title and equation; see '
         'docs/papers.md):\n' + '\n'.join(found))
+
+
+def _headings(markdown):
+    return [m.group(1).strip() for m in
+            re.finditer(r'^#{1,6}\s+(.+)$', markdown, re.MULTILINE)]
+
+
+def _anchor(heading):
+    """GitHub's anchor of a heading: lower case, punctuation dropped,
+    spaces to hyphens."""
+    slug = re.sub(r'[^\w\- ]', '', heading.lower())
+    return slug.replace(' ', '-')
+
+
+def test_design_sections_cited_exist():
+    """Every "docs/design.md, 'Title'" and every design.md#anchor in the
+    scanned files names a section that exists."""
+    with open(osp.join(ROOT, 'docs', 'design.md'), encoding='utf-8') as f:
+        headings = _headings(f.read())
+    titles = set(headings)
+    anchors = {_anchor(h) for h in headings}
+    cite = re.compile(r"design\.md,\s*(?:#\s*)?'([^']+)'"
+                      r"(?:\s+and\s+(?:#\s*)?'([^']+)')?")
+    link = re.compile(r'design\.md#([\w\-]+)')
+    missing = []
+    for rel in tracked_files():
+        path = osp.join(ROOT, rel)
+        if not osp.isfile(path) or rel.endswith('test_self_contained.py'):
+            continue
+        with open(path, 'rb') as f:
+            data = f.read()
+        if b'\0' in data:
+            continue
+        # join wrapped lines of comments and docstrings into one line
+        text = re.sub(r'\s*\n\s*(?:#\s*)?', ' ',
+                      data.decode('utf-8', errors='replace'))
+        for m in cite.finditer(text):
+            for title in filter(None, m.groups()):
+                if ' '.join(title.split()) not in titles:
+                    missing.append(f'{rel}: section {title!r}')
+        for m in link.finditer(text):
+            if m.group(1) not in anchors:
+                missing.append(f'{rel}: anchor #{m.group(1)}')
+    assert not missing, ('docs/design.md has no such section:\n'
+                         + '\n'.join(missing))
