@@ -25,7 +25,7 @@ Deliberate choices:
   the next frame's tokens, and ``M_{t+1} = P M'_t`` moves each surviving
   token's mass to the tokens similar to it (a Markov chain). This is the
   reading the paper supports (docs/design.md, 'AdaTosk eq. 9: column
-  normalisation'): a
+  normalisation'). A
   row-stochastic ``P`` (each row normalised across the columns) maps a
   uniform ``M'_t`` to a uniform ``M_{t+1}``, so with the uniform ``M_1`` the
   score ``M`` would stay uniform for every frame and CS(M) would be void;
