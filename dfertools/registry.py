@@ -1,4 +1,5 @@
-"""Every registry node of dfertools (DESIGN §4).
+"""Every registry node of dfertools (docs/design.md, 'Registries and
+plugins').
 
 Each node is a child of the MMAction2 node of the same name, so a config with
 ``default_scope='dfertools'`` resolves both our types (``HRDMasker``) and

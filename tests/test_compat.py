@@ -1,4 +1,5 @@
-"""The upstream shims of DESIGN §3 (dfertools/utils/compat.py)."""
+"""The upstream shims (dfertools/utils/compat.py; docs/design.md,
+'Upstream breakages and shims')."""
 import importlib
 
 

@@ -1,4 +1,4 @@
-"""The optional torch.compile switch (ISSUE 8): ``tools/train.py --compile``
+"""The optional torch.compile switch: ``tools/train.py --compile``
 sets MMEngine's ``compile`` config key, the Runner compiles the train step
 with it and training runs."""
 import pytest

@@ -1,4 +1,5 @@
-"""DFERRunner: atomic checkpoint writes (DESIGN §9)."""
+"""DFERRunner: atomic checkpoint writes (docs/design.md,
+'Reliability principles')."""
 import mmengine.runner.runner as runner_mod
 import pytest
 import torch

@@ -1,4 +1,5 @@
-"""Fused AdamW, the default of our AdamW schedules (DESIGN §8): the config
+"""Fused AdamW, the default of our AdamW schedules (docs/design.md,
+'Performance principles'): the config
 builds through MMEngine and, fed the same gradients, updates the parameters
 like torch's default (for-loop) AdamW within fp32 rounding.
 

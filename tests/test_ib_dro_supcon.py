@@ -1,4 +1,5 @@
-"""IBDROSupConLoss (HDF eq. 13-15, DESIGN §6) against plain loops."""
+"""IBDROSupConLoss (HDF eq. 13-15; docs/design.md,
+'IB-DRO SupCon loss') against plain loops."""
 import math
 
 import numpy as np
@@ -11,7 +12,8 @@ from dfertools.registry import MODELS
 
 
 def loop_reference(feats, labels, tau=0.07, eta=0.2, beta=0.1):
-    """Eq. 13-15 with python loops in float64 (DESIGN §6 reading)."""
+    """Eq. 13-15 with python loops in float64 (the reading of
+    docs/design.md, 'IB-DRO SupCon loss')."""
     z = [np.asarray(f, dtype=np.float64) for f in feats]
     z = [v / np.linalg.norm(v) for v in z]
     labels = list(labels)
@@ -119,7 +121,8 @@ def test_reduces_to_khosla_supcon():
 
 
 def test_weights_on_cosine_not_similarity():
-    """DESIGN §6: on s_ij = c/0.07 the Gaussian would be ~0 for every pair;
+    """docs/design.md, 'IB-DRO SupCon loss': on s_ij = c/0.07 the Gaussian
+    would be ~0 for every pair;
     on the cosine a negative at c = eta has weight exactly 1."""
     z = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.2, math.sqrt(1 - 0.04)]])
     labels = torch.tensor([0, 0, 1])

@@ -1,4 +1,5 @@
-"""Plugins (DESIGN §4): examples/plugin_masker registers a masker through
+"""Plugins (docs/design.md, 'Registries and plugins'): examples/plugin_masker
+registers a masker through
 ``custom_imports`` and through the ``dfertools.plugins`` entry point."""
 import shutil
 import subprocess

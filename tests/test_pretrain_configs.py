@@ -6,7 +6,7 @@ from mmengine.config import Config
 
 from dfertools.registry import MODELS
 
-SIZES = {  # parameters at 16x160x160 (DESIGN §6)
+SIZES = {  # parameters at 16x160x160 (docs/design.md, 'MAE decoder')
     'videomae_vit-b': 94_210_944,   # VideoMAE ViT-B encoder + decoder
     'mae_dfer_lgi-b': 92_760_192,   # MAE-DFER LGI-Former-B + decoder
     'hi2m_vit-b': 94_210_944 + 7_087_873,  # + the HRD policy network

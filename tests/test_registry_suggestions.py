@@ -1,5 +1,5 @@
 """An unregistered type names the type, the registry and the closest
-registered names (issue #9 item 1)."""
+registered names."""
 import pytest
 from mmengine.config import Config
 from mmengine.registry import DefaultScope

@@ -1,4 +1,4 @@
-"""VideoViT and the shared layers (DESIGN §6)."""
+"""VideoViT and the shared layers (docs/design.md, 'VideoViT')."""
 import math
 
 import numpy as np

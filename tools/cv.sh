@@ -9,7 +9,8 @@
 # (val only when the config has a val_dataloader; HAS_VAL=0/1 overrides the
 # check) and trained in WORK_DIR/fold_K. The reported checkpoint is the LAST one
 # (WORK_DIR/fold_K/last_checkpoint): models are never selected on the test
-# split (DESIGN §7). tools/test.py --dump writes the JSON per-view records
+# split (docs/design.md, 'Model selection'). tools/test.py --dump writes the
+# JSON per-view records
 # that tools/analysis/cv_report.py aggregates (per-fold, mean ± sample std,
 # pooled) into WORK_DIR/cv_report/.
 set -euo pipefail

@@ -12,7 +12,8 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # temp file + rename; old checkpoints pruned only after the new one
-    # is on disk; `last_checkpoint` written last (DESIGN §9)
+    # is on disk; `last_checkpoint` written last
+    # (docs/design.md, 'Reliability principles')
     checkpoint=dict(
         type='AtomicCheckpointHook', interval=1, max_keep_ckpts=3,
         save_last=True),

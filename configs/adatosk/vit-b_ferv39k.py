@@ -1,5 +1,6 @@
 # AdaTosk† on FERV39k (official train/test split). The dataset config
-# samples 16 frames at stride 1 (DESIGN §5; the paper states stride 4 for
+# samples 16 frames at stride 1 (docs/design.md, 'Clip sampling'; the paper
+# states stride 4 for
 # every dataset: set frame_interval=4 in the dataset config to follow it).
 _base_ = [
     '../_base_/models/adatosk_vit-b.py', '../_base_/datasets/ferv39k.py',

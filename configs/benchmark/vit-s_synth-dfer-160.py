@@ -1,4 +1,4 @@
-# Benchmark config (ISSUE 8, docs/benchmarks.md): the paper's input size,
+# Benchmark config (docs/benchmarks.md): the paper's input size,
 # 16 x 160 x 160 clips (8 x 10 x 10 = 800 tokens), on a ViT-S VideoViT
 # (384-d, 12 blocks, 6 heads) with the fine-tuning recipe (fused AdamW,
 # layer decay) and the SynthDFER training pipeline (OpenCV decoding, uint8

@@ -1,4 +1,4 @@
-# HDF on DFEW fold 1 (hdf.txt §5.1.3): X3D-S + DAM after each stage, DSM
+# HDF on DFEW fold 1 (HDF §5.1.3): X3D-S + DAM after each stage, DSM
 # (IB-DRO SupCon + grad-norm loss scaler), 16 frames of 160x160, random crop,
 # flip and 0.4 colour jitter; AdamW lr 5e-4 (min 5e-6), wd 0.05, 100 epochs
 # with 20 of warm-up. Other folds: --cfg-options

@@ -1,6 +1,6 @@
-# HDF on FERV39k (hdf.txt §5.2.2): the DFEW recipe unchanged ("no
+# HDF on FERV39k (HDF §5.2.2): the DFEW recipe unchanged ("no
 # dataset-specific hyper-parameter tuning"); FERV39k's official split,
-# frame stride 1 (DESIGN §5).
+# frame stride 1 (docs/design.md, 'Clip sampling').
 _base_ = [
     '../_base_/datasets/ferv39k.py',
     '../_base_/models/x3d-s_hdf.py',

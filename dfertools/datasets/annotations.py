@@ -1,4 +1,5 @@
-"""Parsers for the DFER annotation formats (DESIGN §5).
+"""Parsers for the DFER annotation formats (docs/design.md,
+'Annotation formats').
 
 Every parser turns an annotation file into a list of
 :class:`AnnotationRecord` (path as written, 0-based label or ``None``,

@@ -1,5 +1,5 @@
 """BadSampleHook: reports the unreadable training samples and enforces the
-bad-sample budget (DESIGN §9).
+bad-sample budget (docs/design.md, 'Reliability principles').
 
 The datasets substitute unreadable videos inside the DataLoader workers and
 count them in a :class:`~.bad_samples.BadSampleCounter` shared with the main

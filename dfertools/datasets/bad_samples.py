@@ -1,4 +1,5 @@
-"""Counting unreadable samples across DataLoader workers (DESIGN §9).
+"""Counting unreadable samples across DataLoader workers
+(docs/design.md, 'Reliability principles').
 
 In training, :class:`~dfertools.datasets.DFERDataset` replaces a video that
 cannot be read by another one. That happens inside the DataLoader worker

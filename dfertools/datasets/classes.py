@@ -1,4 +1,5 @@
-"""Class names of the DFER datasets (DESIGN §5).
+"""Class names of the DFER datasets (docs/design.md,
+'Datasets and class order').
 
 The 0-based class order is the one shared by every public DFER code base:
 

@@ -1,5 +1,6 @@
 """Video-list datasets for DFER: :class:`DFERDataset` (labeled) and
-:class:`UnlabeledVideoDataset` (pretraining). DESIGN §5, §9.
+:class:`UnlabeledVideoDataset` (pretraining). See
+docs/design.md, 'Data decisions' and 'Reliability principles'.
 
 One item = one view of one video (docs/developer_guide.md, "Data samples"):
 with ``num_views=N`` every annotated video expands to ``N`` consecutive
@@ -10,7 +11,8 @@ path), ``video_id`` (the path exactly as written in the annotation),
 ``ann_line`` (its 1-based line in the annotation file), ``view_id``,
 ``num_views`` and, when labeled, ``label``.
 
-Reliability choice (DESIGN §9): in training, a video that cannot be read
+Reliability choice (docs/design.md, 'Reliability principles'): in training, a
+video that cannot be read
 (:class:`CorruptVideoError` or ``OSError`` from the pipeline) is logged once
 per file and process, counted and replaced by a deterministic substitute —
 the next video in the list, then the one after (a function of the index

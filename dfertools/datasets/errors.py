@@ -1,4 +1,5 @@
-"""Errors raised while reading videos (DESIGN §9)."""
+"""Errors raised while reading videos (docs/design.md, 'Reliability
+principles')."""
 
 DATA_DOC = 'docs/data_preparation.md'
 

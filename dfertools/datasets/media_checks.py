@@ -1,5 +1,6 @@
 """Refusing media whose file type or header values are impossible
-(DESIGN §9), before they reach a decoder that would hang or crash on them.
+(docs/design.md, 'Reliability principles'), before they reach a decoder that
+would hang or crash on them.
 
 Two kinds of damage escaped ``CorruptVideoError`` before these checks:
 

@@ -1,4 +1,4 @@
-"""Per-sample random number generators for the data pipeline (ISSUE 8).
+"""Per-sample random number generators for the data pipeline.
 
 Random transforms usually draw from numpy's global RNG. That is fine in
 DataLoader worker *processes* (each has its own copy, seeded per epoch by

@@ -1,6 +1,7 @@
 """SynthDFER: procedurally drawn face videos with expression dynamics.
 
-NOT a real dataset (DESIGN §5). It exists so that the quick start, the tests
+NOT a real dataset (docs/design.md, 'SynthDFER'). It exists so that the quick
+start, the tests
 and the benchmarks run anywhere without downloading DFEW: a cartoon face is
 drawn with OpenCV (face ellipse, hair, eyes with irises, brows, nose, lips)
 and its expression unfolds over time. Each frame is a function of

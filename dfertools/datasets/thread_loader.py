@@ -1,4 +1,4 @@
-"""A DataLoader that loads samples in threads (ISSUE 8, docs/benchmarks.md).
+"""A DataLoader that loads samples in threads (docs/benchmarks.md).
 
 Select it in a config with ``worker_type='thread'`` in a dataloader dict;
 ``num_workers`` is then the number of loader threads::

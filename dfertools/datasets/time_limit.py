@@ -1,4 +1,5 @@
-"""A time limit on loading one sample (DESIGN §9).
+"""A time limit on loading one sample (docs/design.md,
+'Reliability principles').
 
 A read that never returns — a hung NFS mount, a file that is being written,
 a device node — blocks inside FFmpeg's or the kernel's C code, where no

@@ -1,5 +1,5 @@
 """AtomicCheckpointHook: a crash while saving never corrupts the last good
-checkpoint (DESIGN §9).
+checkpoint (docs/design.md, 'Reliability principles').
 
 MMEngine's ``CheckpointHook`` writes ``epoch_N.pth`` in place, deletes the
 oldest kept checkpoint *before* writing the new one, and rewrites

@@ -1,5 +1,5 @@
 """NonFiniteLossHook: a NaN/Inf loss stops the run with the step and batch ids
-(DESIGN §9), and never reaches the weights.
+(docs/design.md, 'Reliability principles'), and never reaches the weights.
 
 Where the check sits. In MMEngine the whole step happens inside
 ``model.train_step``: forward, ``parse_losses``, then

@@ -1,4 +1,5 @@
-"""RNGStateHook: a resumed run continues exactly (DESIGN §9).
+"""RNGStateHook: a resumed run continues exactly (docs/design.md,
+'Reliability principles').
 
 MMEngine's checkpoints hold the weights, the optimizer, the schedulers, the
 message hub and the seed, but not the state of the random number

@@ -1,4 +1,5 @@
-"""``DFERRunner``: MMEngine's Runner with two reliability fixes (DESIGN §9).
+"""``DFERRunner``: MMEngine's Runner with two reliability fixes
+(docs/design.md, 'Reliability principles').
 
 The tools build this runner unless a config names its own ``runner_type``.
 

@@ -1,7 +1,8 @@
 """Sharpness-Aware Minimisation optimiser wrapper (Foret et al., 2021).
 
 HDF's DSM is "inspired by SAM" and the authors' training script optionally
-wraps the base optimiser in SAM (DESIGN §6, rho = 0.05). One SAM update:
+wraps the base optimiser in SAM (docs/design.md,
+'SAM'; rho = 0.05). One SAM update:
 
 1. ``L(w)``, backward -> ``g = grad L(w)``;
 2. ascend to ``w + e``, ``e = rho g / ||g||`` (adaptive SAM:
@@ -27,6 +28,9 @@ from dfertools.registry import OPTIM_WRAPPERS
 @OPTIM_WRAPPERS.register_module()
 class SAMOptimWrapper(OptimWrapper):
     """OptimWrapper performing SAM's two forward/backward passes.
+
+    Paper: SAM, "Sharpness-Aware Minimization for Efficiently Improving
+    Generalization", Algorithm 1 (docs/papers.md).
 
     Args:
         optimizer: the base optimiser (e.g. AdamW).

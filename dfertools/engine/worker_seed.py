@@ -1,4 +1,5 @@
-"""Seeding of DataLoader workers that changes every epoch (DESIGN §9).
+"""Seeding of DataLoader workers that changes every epoch
+(docs/design.md, 'Reliability principles').
 
 MMEngine's default ``worker_init_fn`` seeds python ``random``, numpy and
 torch in worker ``w`` of rank ``r`` with ``seed + num_workers * r + w`` —

@@ -1,6 +1,8 @@
-"""DFERMetric: WAR, UAR, per-class recall, F1, confusion matrix (DESIGN §7).
+"""DFERMetric: WAR, UAR, per-class recall, F1, confusion matrix
+(docs/design.md, 'Metrics').
 
-Multi-view protocol (DESIGN §5): each test view is its own sample carrying the
+Multi-view protocol (docs/design.md, 'Test views'): each test view is its own
+sample carrying the
 metainfo ``video_id`` (str) and ``view_id`` (int). ``pred_score`` holds that
 view's softmax probabilities (heads use ``average_clips='prob'``); with
 ``scores='logits'`` raw scores are soft-maxed here instead. The probabilities

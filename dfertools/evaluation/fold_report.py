@@ -1,4 +1,5 @@
-"""k-fold aggregation of DFERMetric dumps (DESIGN §7).
+"""k-fold aggregation of DFERMetric dumps (docs/design.md,
+'k-fold report').
 
 For k fold dumps (one test split each) this computes
 

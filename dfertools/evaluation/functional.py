@@ -1,4 +1,5 @@
-"""Pure DFER metric math on numpy arrays (DESIGN §7).
+"""Pure DFER metric math on numpy arrays (docs/design.md,
+'Metrics').
 
 Shared by :class:`~dfertools.evaluation.DFERMetric`, the k-fold report
 (:mod:`dfertools.evaluation.fold_report`) and the tests, so every number in a
@@ -10,7 +11,8 @@ Conventions (deliberate choices):
 * **UAR** (unweighted average recall) = mean of the per-class recalls over the
   classes *present in the ground truth*. A class that is predicted but never
   occurs has no recall and is not averaged (mmaction2's
-  ``mean_class_accuracy`` scores it 0, which is wrong for UAR; DESIGN §3.5).
+  ``mean_class_accuracy`` scores it 0, which is wrong for UAR; see
+  docs/design.md, 'Upstream breakages and shims').
 * **Macro F1** averages the per-class F1 over the classes that occur in the
   ground truth *or* the predictions (scikit-learn's default label set): a
   class that is only ever predicted has F1 = 0 and does lower macro F1, since

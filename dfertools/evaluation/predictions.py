@@ -4,8 +4,9 @@ A *record* is one test view of one video::
 
     dict(video_id='clips/001.mp4', view_id=0, probs=[p_0, ..., p_C-1], label=3)
 
-``probs`` are softmax probabilities of that view (DESIGN §5: softmax per view,
-then average per video). Records are keyed by the tuple
+``probs`` are softmax probabilities of that view (docs/design.md,
+'Multi-view merge': softmax per view, then average per video). Records are
+keyed by the tuple
 ``(video_id, view_id)`` and videos by the tuple ``(video_id,)`` — never by a
 concatenated string, so ids containing separators cannot collide.
 

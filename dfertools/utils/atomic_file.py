@@ -1,5 +1,5 @@
 """Atomic file replacement, the one implementation behind every checkpoint
-and ``last_checkpoint`` write (DESIGN §9).
+and ``last_checkpoint`` write (docs/design.md, 'Reliability principles').
 
 :func:`atomic_path` yields a hidden temporary name in the *same* folder as
 the target (``.NAME.tmp-<pid>``); once the caller has written it, the file

@@ -1,4 +1,5 @@
-"""Speed benchmark of a config's model and input pipeline (ISSUE 8).
+"""Speed benchmark of a config's model and input pipeline
+(docs/benchmarks.md).
 
 ``run_benchmark(cfg, mode)`` with ``mode`` in ``train`` (forward + backward
 + AdamW step on random uint8 clips through the data preprocessor),

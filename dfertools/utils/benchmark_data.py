@@ -1,5 +1,6 @@
 """Input-pipeline benchmark (``--mode data`` of tools/analysis/benchmark.py,
-ISSUE 8): clips/s and CPU time per clip of a config's training DataLoader
+docs/benchmarks.md): clips/s and CPU time per clip of a config's training
+DataLoader
 and of mmaction2's stock decord pipeline on the same files with the same
 DataLoader settings; optional repeated sampling (``RepeatAugment``).
 

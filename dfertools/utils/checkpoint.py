@@ -1,4 +1,5 @@
-"""Safe checkpoint loading and atomic saving (DESIGN §3.3, §9).
+"""Safe checkpoint loading and atomic saving (docs/design.md,
+'Upstream breakages and shims' item 3, 'Reliability principles').
 
 :func:`safe_load` is the one place in dfertools that calls ``torch.load``. It
 always passes ``weights_only=True`` (explicitly, so the environment variable

@@ -1,4 +1,5 @@
-"""Narrow shims for known upstream breakages (DESIGN §3).
+"""Narrow shims for known upstream breakages (docs/design.md,
+'Upstream breakages and shims').
 
 Imported by ``dfertools/__init__.py`` before anything touches ``mmaction``.
 Each fix checks that the breakage is present and does nothing otherwise, so

@@ -1,4 +1,5 @@
-"""Automatic import of third-party packages (DESIGN §4).
+"""Automatic import of third-party packages (docs/design.md,
+'Registries and plugins').
 
 Any installed distribution that declares an entry point in the group
 ``dfertools.plugins`` is imported once, the first time a dfertools registry

@@ -216,7 +216,7 @@ def setup_amp(cfg: Config) -> None:
 
 
 def setup_compile(cfg: Config, backend: Optional[str] = None) -> None:
-    """Turn on ``torch.compile`` of the model's ``train_step`` (ISSUE 8): the
+    """Turn on ``torch.compile`` of the model's ``train_step``: the
     config switch is MMEngine's ``compile`` key (``True`` or a dict of
     ``torch.compile`` arguments), read by ``Runner.train``. ``backend`` None
     keeps what the config says (``inductor`` if it only says ``True``)."""

@@ -1,4 +1,5 @@
-"""Confusion-matrix figure (DESIGN §7): row-normalised percentages + counts.
+"""Confusion-matrix figure (docs/design.md, 'Metrics'): row-normalised
+percentages + counts.
 
 Rows are ground-truth classes, columns predictions. Each cell shows the
 percentage of its row (so the diagonal is the per-class recall, whose mean is

@@ -3,7 +3,7 @@
 Trains a small 3D CNN (pure torch) on one fold of a generated SynthDFER set
 and prints the test UAR/WAR of the last epoch (no model selection on the
 test split), with 2 test views (start and end of the clip) averaged after
-softmax, as in DESIGN §5.
+softmax, as in docs/design.md, 'Test views'.
 
     python tools/analysis/synth_learnability.py --data data/synth_dfer
 """

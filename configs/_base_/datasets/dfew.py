@@ -1,4 +1,5 @@
-# DFEW: 7 classes, 5-fold cross-validation (DESIGN §5).
+# DFEW: 7 classes, 5-fold cross-validation (docs/design.md,
+# 'Data decisions').
 # Layout and annotation files: docs/data_preparation.md (tools/data/dfew.py).
 data_root = 'data/dfew'
 
@@ -49,7 +50,8 @@ train_dataloader = dict(
         ann_file=ann_file_train, data_prefix=data_prefix, fold=fold,
         pipeline=train_pipeline))
 # DFEW has no validation split: validation monitors the test fold; the
-# reported checkpoint is the last one (DESIGN §7), never the best on test.
+# reported checkpoint is the last one, never the best on test
+# (docs/design.md, 'Model selection').
 val_dataloader = dict(
     batch_size=8,
     num_workers=4,

@@ -1,4 +1,5 @@
-# FERV39k: 7 classes (DFEW order), one official train/test split (DESIGN §5).
+# FERV39k: 7 classes (DFEW order), one official train/test split
+# (docs/design.md, 'Data decisions').
 # Layout and annotation files: docs/data_preparation.md (tools/data/ferv39k.py).
 data_root = 'data/ferv39k'
 
@@ -47,7 +48,8 @@ train_dataloader = dict(
         ann_file=ann_file_train, data_prefix=data_prefix, fold=fold,
         pipeline=train_pipeline))
 # FERV39k has no validation split: validation monitors the test split; the
-# reported checkpoint is the last one (DESIGN §7), never the best on test.
+# reported checkpoint is the last one, never the best on test
+# (docs/design.md, 'Model selection').
 val_dataloader = dict(
     batch_size=8,
     num_workers=4,

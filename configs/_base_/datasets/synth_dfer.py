@@ -1,4 +1,5 @@
-# SynthDFER: the synthetic stand-in for DFEW (NOT a real dataset; DESIGN §5).
+# SynthDFER: the synthetic stand-in for DFEW (NOT a real dataset;
+# docs/design.md, 'SynthDFER').
 # Generate it with: python tools/data/make_synthetic.py --out data/synth_dfer
 # Native size 112x112, clips of 16-32 frames; DFEW classes; 5 folds.
 data_root = 'data/synth_dfer'

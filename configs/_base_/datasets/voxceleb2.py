@@ -1,4 +1,5 @@
-# VoxCeleb2 (unlabeled) for masked-video pretraining (DESIGN §5).
+# VoxCeleb2 (unlabeled) for masked-video pretraining (docs/design.md,
+# 'Data decisions').
 # Layout and the annotation list: docs/data_preparation.md
 # (tools/data/voxceleb2.py). Frames are the 224x224 face tracks; the fixed
 # crop rows 0:160, cols 32:192 comes first, before any other crop.

@@ -1,4 +1,5 @@
-# AdaTosk (adatosk §3, §4.1; DESIGN §6): ViT-B masked autoencoder with a
+# AdaTosk (AdaTosk §3, §4.1; docs/design.md, 'AdaTosk'): ViT-B masked
+# autoencoder with a
 # parallel supervised branch on the encoded visible tokens.
 # - reconstruction branch: tube hard mask rho = 0.7 (eq. 3), whole-tubelet
 #   patch-normalised pixel targets, a one-layer 384-wide decoder (paper
@@ -9,7 +10,8 @@
 # - loss 1 * L_rec + 0.1 * L_cls (eq. 2);
 # - inference classifies the visible tokens of a fixed tube mask of the same
 #   ratio (set eval_masker=None or mask_ratio=0. to use every token).
-# 16x160x160 clips (DESIGN §5; the paper resizes to 224, set input_size in
+# 16x160x160 clips (docs/design.md, 'Clip sampling'; the paper resizes to 224,
+# set input_size in
 # the dataset config and img_size here to follow it) -> 8x10x10 tokens,
 # n_t = 8 slices of n_s = 30 visible tokens.
 num_classes = 7

@@ -1,4 +1,4 @@
-# HDF (hdf.txt §4): X3D-S with a DAM after each stage, HDFHead (logits +
+# HDF (HDF §4): X3D-S with a DAM after each stage, HDFHead (logits +
 # pooled feature), loss lambda_CE * CE + lambda_SC * L_IB-D-SC with the
 # grad-norm loss scaler (eq. 13-17). X3D-S = gamma_w 1, gamma_b 2.25,
 # gamma_d 2.2 (feature width 432), as MMAction2's X3D configs.

@@ -12,7 +12,8 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=1.5e-4, betas=(0.9, 0.95),
                    weight_decay=0.05,
-                   fused=True),  # same update in one kernel (DESIGN §8)
+                   fused=True),  # same update in one kernel
+    # (docs/design.md, 'Performance principles')
     # VideoMAE: no decay on 1-D parameters (norms, biases) nor on the
     # decoder's mask token
     paramwise_cfg=dict(

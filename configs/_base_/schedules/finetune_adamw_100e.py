@@ -14,7 +14,8 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999),
                    weight_decay=0.05,
-                   fused=True),  # same update in one kernel (DESIGN §8)
+                   fused=True),  # same update in one kernel
+    # (docs/design.md, 'Performance principles')
     constructor='LayerDecayOptimWrapperConstructor',
     paramwise_cfg=dict(layer_decay_rate=0.75))
 param_scheduler = [

@@ -1,4 +1,4 @@
-# HDF schedule (hdf.txt §5.1.3): AdamW, lr 5e-4, weight decay 0.05, 100
+# HDF schedule (HDF §5.1.3): AdamW, lr 5e-4, weight decay 0.05, 100
 # epochs, 20 of linear warm-up, then cosine down to 5e-6.
 max_epochs = 100
 warmup_epochs = 20
@@ -7,7 +7,8 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=5e-4, betas=(0.9, 0.999),
                    weight_decay=0.05,
-                   fused=True),  # same update in one kernel (DESIGN §8)
+                   fused=True),  # same update in one kernel
+    # (docs/design.md, 'Performance principles')
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 
 param_scheduler = [
@@ -18,7 +19,8 @@ param_scheduler = [
          convert_to_iter_based=True),
 ]
 
-# validation only monitors (DESIGN §7: the reported checkpoint is the last)
+# validation only monitors (docs/design.md, 'Model selection': the reported
+# checkpoint is the last)
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
                  val_interval=10)
 val_cfg = dict(type='ValLoop')

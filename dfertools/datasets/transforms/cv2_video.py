@@ -1,5 +1,6 @@
 """An OpenCV (FFmpeg) video reader with decord's ``len`` / ``get_batch``
-interface, for ``VideoInit(backend='cv2')`` (ISSUE 8, DESIGN §8).
+interface, for ``VideoInit(backend='cv2')`` (docs/design.md,
+'Performance principles'; docs/benchmarks.md).
 
 Why: on short DFER clips (16-100 frames) opening a file and decoding the
 sampled frames costs less with ``cv2.VideoCapture`` than with

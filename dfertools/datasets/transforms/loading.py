@@ -4,7 +4,8 @@ mmaction2's ``DecordInit``/``DecordDecode`` read only video files and its
 ``RawFrameDecode`` needs a ``filename_tmpl`` with contiguous numbering. DFER
 releases ship either (DFEW: frame folders ``00001/00001.jpg``; FERV39k,
 MAFW: both; SynthDFER: mp4), so :class:`VideoInit` dispatches on the path and
-:class:`VideoDecode` reads the sampled frames (DESIGN §5):
+:class:`VideoDecode` reads the sampled frames
+(docs/design.md, 'Annotation formats'):
 
 * a folder's frames are sorted numerically (``9.jpg`` before ``10.jpg``),
   not alphabetically;
@@ -12,7 +13,8 @@ MAFW: both; SynthDFER: mp4), so :class:`VideoInit` dispatches on the path and
   video extensions (official DFEW csv names have none);
 * ``decode_size=(w, h)`` decodes at the size the pipeline needs (decord
   scales inside ffmpeg; frames are resized right after reading), per the
-  "decode at the needed size" principle (DESIGN §8). Use it only when the
+  "decode at the needed size" principle (docs/design.md,
+  'Performance principles'). Use it only when the
   stored frames already have the target aspect ratio;
 * ``backend='cv2'`` reads video files with OpenCV/FFmpeg in one forward pass
   (:mod:`.cv2_video`; same pixels as decord, cheaper on short clips - the

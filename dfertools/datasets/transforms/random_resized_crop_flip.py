@@ -1,4 +1,4 @@
-"""Random resized crop and horizontal flip of a clip in one step (ISSUE 8).
+"""Random resized crop and horizontal flip of a clip in one step.
 
 The training augmentation of MAE-DFER / VideoMAE fine-tuning is mmaction2's
 ``RandomResizedCrop`` -> ``Resize(size, keep_ratio=False)`` -> ``Flip``.

@@ -1,4 +1,4 @@
-"""Repeated sampling for pretraining (ISSUE 8; VideoMAE's "repeated
+"""Repeated sampling for pretraining (VideoMAE's "repeated
 augmentation"): ``R`` independently augmented clips from ONE decode.
 
 Decoding dominates the cost of a clip (docs/benchmarks.md), so a

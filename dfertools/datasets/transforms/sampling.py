@@ -1,4 +1,5 @@
-"""Temporal sampling of one DFER clip (DESIGN §5).
+"""Temporal sampling of one DFER clip (docs/design.md,
+'Clip sampling' and 'Test views').
 
 :class:`DFERSampleFrames` picks ``clip_len`` frame indices ``frame_interval``
 apart, spanning ``(clip_len - 1) * frame_interval + 1`` frames:
@@ -10,7 +11,8 @@ apart, spanning ``(clip_len - 1) * frame_interval + 1`` frames:
   so 2 views are the start and the end of the clip; a single view is
   centred.
 
-Deliberate choice (DESIGN §5): when the clip is shorter than the span,
+Deliberate choice (docs/design.md, 'Clip sampling'): when the clip is shorter
+than the span,
 indices past the end repeat the last frame (padding), rather than
 shrinking the stride.
 """

@@ -1,4 +1,5 @@
-"""The fixed VoxCeleb2 face crop (DESIGN §5).
+"""The fixed VoxCeleb2 face crop (docs/design.md,
+'VoxCeleb2 crop').
 
 VoxCeleb2 face-track frames are 224×224 with the face in the upper middle;
 the DFER pretraining recipes keep rows 0:160 and columns 32:192 (a 160×160

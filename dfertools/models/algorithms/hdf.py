@@ -8,7 +8,8 @@ Without ``contrastive_loss`` (HDF Table 3 "no DSM") the loss is plain CE.
 ``train_step`` (overrides MMEngine's; the Runner is unchanged):
 
 * records g, the global gradient norm of ``L_total``, after the backward and
-  before the optimiser step (so the next step's lambdas use it; DESIGN §6);
+  before the optimiser step (so the next step's lambdas use it;
+  docs/design.md, 'Grad-norm loss scaler');
   under AMP the gradient is unscaled by the GradScaler's scale tensor;
 * ``exact`` scaler mode: the loss terms are differentiated once more with the
   previous lambdas (``torch.autograd.grad``, graph kept) to get the current g,
@@ -44,7 +45,13 @@ from ..losses.grad_norm_scaler import global_grad_norm
 
 @MODELS.register_module()
 class HDFRecognizer(Recognizer3D):
-    """Args:
+    """X3D + DAM recognizer trained with the DSM objective.
+
+    Paper: HDF, "Learning from Heterogeneity: Generalizing Dynamic Facial
+    Expression Recognition via Distributionally Robust Optimization", §4,
+    eq. 13-17 (docs/papers.md).
+
+    Args:
         backbone, cls_head, neck, train_cfg, test_cfg, data_preprocessor:
             as Recognizer3D; ``cls_head`` must provide ``forward_with_feat``
             (e.g. :class:`HDFHead`).

@@ -1,6 +1,7 @@
 """Masked video pretraining: VideoMAE, MAE-DFER and HI2M in one model.
 
-Pipeline (DESIGN §6): data preprocessor (normalises the uint8 clip on the
+Pipeline (docs/design.md, 'The data path'): data preprocessor (normalises the
+uint8 clip on the
 device) -> ``backbone.embed`` -> masker -> ``backbone.encode`` on the visible
 tokens -> decoder on encoded visible tokens + mask tokens -> reconstruction
 loss against targets built from the *un-normalised* clip (the preprocessor's
@@ -61,6 +62,13 @@ def backbone_geometry(backbone: nn.Module) -> dict:
 @MODELS.register_module()
 class MaskedVideoPretrainer(BaseModel):
     """Masked autoencoder pretraining on video clips.
+
+    Paper: VideoMAE, "VideoMAE: Masked Autoencoders are Data-Efficient Learners
+    for Self-Supervised Video Pre-Training", the tube-masked autoencoder;
+    MAE-DFER, "MAE-DFER: Efficient Masked Autoencoder for Self-supervised
+    Dynamic Facial Expression Recognition", eq. 1-2; HI2M, "HI2M: Hard Inter-
+    and Intra-sample Masking for Dynamic Facial Expression Recognition",
+    eq. 1-8 (docs/papers.md).
 
     Args:
         backbone (dict): a token backbone (``VideoViT``, ``LGIFormer``).
@@ -124,7 +132,7 @@ class MaskedVideoPretrainer(BaseModel):
 
     def raw_clip(self, x: torch.Tensor) -> torch.Tensor:
         """Undo the preprocessor's normalisation (targets are built from the
-        un-normalised clip, DESIGN §6)."""
+        un-normalised clip; docs/design.md, 'Reconstruction targets')."""
         dp = self.data_preprocessor
         if getattr(dp, '_enable_normalize', False):
             return x.float() * dp.std + dp.mean

@@ -1,5 +1,5 @@
-"""AdaTosk: supervised masked autoencoder with temporal soft masks (adatosk
-§3, DESIGN §6).
+"""AdaTosk: supervised masked autoencoder with temporal soft masks (AdaTosk
+§3; docs/design.md, 'AdaTosk').
 
 Two parallel branches on one encoder pass (Fig. 2):
 
@@ -37,6 +37,9 @@ from .masked_pretrainer import (MaskedVideoPretrainer, _build,
 @MODELS.register_module()
 class SupervisedMAE(MaskedVideoPretrainer):
     """AdaTosk (adatosk §3).
+
+    Paper: AdaTosk, "Soften the Mask: Adaptive Temporal Soft Mask for Efficient
+    Dynamic Facial Expression Recognition", §3, eq. 1-3, 13 (docs/papers.md).
 
     Args:
         backbone, masker, decoder, rec_loss, hsm, hrd_loss,
@@ -105,7 +108,8 @@ class SupervisedMAE(MaskedVideoPretrainer):
         The visible tokens must be a tube (the same count in every temporal
         slice, sorted in (t, h, w) order). The count is checked every call;
         the slice layout once per ``role`` (``'train'`` / ``'eval'``), since
-        a full check is a host sync (DESIGN §8)."""
+        a full check is a host sync (docs/design.md, 'Performance
+        principles')."""
         b, nv, d = latent.shape
         n_t, hw = int(grid[0]), int(grid[1]) * int(grid[2])
         if nv % n_t:

@@ -5,7 +5,8 @@ A shape-preserving block on [B, C, T, H, W]: a frequency branch
 (:class:`TemporalAttention`, eq. 9-10), fused adaptively (eq. 11-12):
 ``lambda_t = sigmoid(W_t GAP(x_t) + b_t)``, ``lambda_s = sigmoid(W_s GAP(x_s)
 + b_s)``, normalised per sample so that ``lambda_t + lambda_s = 1``
-(DESIGN §6), and ``x_fused = lambda_t x_t + lambda_s x_s``. Either branch can
+(docs/design.md, 'DAM'), and ``x_fused = lambda_t x_t + lambda_s x_s``. Either
+branch can
 be switched off (paper Table 4); with one branch the block returns it.
 """
 from typing import Optional
@@ -22,6 +23,10 @@ from .dam_temporal import TemporalAttention
 @MODELS.register_module()
 class DAM(nn.Module):
     """DAM block (HDF eq. 6-12).
+
+    Paper: HDF, "Learning from Heterogeneity: Generalizing Dynamic Facial
+    Expression Recognition via Distributionally Robust Optimization", eq. 6-12
+    (docs/papers.md).
 
     Args:
         channels (int): C of the input.

@@ -5,7 +5,7 @@ analytic basis of :class:`DCT2D`) -> adversarial perturbation, training only
 (eq. 6) -> dynamic tanh (eq. 7) -> self-attention -> gate (eq. 8):
 ``x_s = x * sigmoid(f_att) + x``.
 
-Choices where the paper is silent (named here as DESIGN §6 asks):
+Choices where the paper is silent (docs/design.md, 'DAM'):
 
 * eq. 6 deviation ``||f - E[f]||_2`` is taken per sample against the
   mini-batch mean and divided by sqrt(#elements) (an RMS), so its size does
@@ -34,6 +34,10 @@ from .dct import DCT2D
 
 class FrequencyAttention(nn.Module):
     """Frequency branch of DAM (HDF eq. 6-8).
+
+    Paper: HDF, "Learning from Heterogeneity: Generalizing Dynamic Facial
+    Expression Recognition via Distributionally Robust Optimization", eq. 2,
+    6-8 (docs/papers.md).
 
     Args:
         channels (int): C of the input.

@@ -27,6 +27,10 @@ from ..layers.attention import attention_core
 class TemporalAttention(nn.Module):
     """Temporal branch of DAM (HDF eq. 9-10).
 
+    Paper: HDF, "Learning from Heterogeneity: Generalizing Dynamic Facial
+    Expression Recognition via Distributionally Robust Optimization", eq. 9-10
+    (docs/papers.md).
+
     Args:
         channels (int): C of the input.
         reduction (int): width of the frame attention is max(C // r, 8).

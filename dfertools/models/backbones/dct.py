@@ -1,6 +1,7 @@
 """Orthonormal 2-D DCT-II as an analytic basis (HDF eq. 2-3).
 
-DESIGN §6 choice: the DCT of the frequency branch is not a learned
+Choice (docs/design.md, 'DAM'): the DCT of the frequency branch is not a
+learned
 convolution; it is the fixed orthonormal DCT-II basis, applied separably over
 the spatial axes of every (channel, frame) slice and held in non-persistent
 buffers. The basis is rebuilt from the actual spatial size of the input, so any
@@ -31,6 +32,10 @@ def dct_matrix(n: int, dtype=torch.float32, device=None) -> torch.Tensor:
 
 class DCT2D(nn.Module):
     """Separable orthonormal 2-D DCT-II over the last two axes (HDF eq. 2).
+
+    Paper: HDF, "Learning from Heterogeneity: Generalizing Dynamic Facial
+    Expression Recognition via Distributionally Robust Optimization", eq. 2-3
+    (docs/papers.md).
 
     ``X_f = D_H x D_W^T`` for every leading index. The bases live in the
     non-persistent buffers ``basis_h`` [H, H] and ``basis_w`` [W, W], in the

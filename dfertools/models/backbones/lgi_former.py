@@ -1,5 +1,5 @@
-"""LGIFormer: MAE-DFER's local-global interaction Transformer (mae_dfer
-§3.4, DESIGN §6).
+"""LGIFormer: MAE-DFER's local-global interaction Transformer (MAE-DFER
+§3.4; docs/design.md, 'LGI-Former').
 
 Tubelet embedding and sinusoid table as VideoViT; then the tokens are cut into
 ``region_size`` (default 2x5x10 on the 8x10x10 grid of a 16x160x160 clip ->
@@ -9,7 +9,7 @@ runs (eq. 3-14). Sizes (mae_dfer §4.2, Table 9; depth 16 for every size, as
 the 21.5 / 47.9 / 84.9 M parameter counts imply): tiny 256-d / 4 heads,
 small 384-d / 6 heads, base 512-d / 8 heads.
 
-Deliberate choices (DESIGN §6):
+Deliberate choices (docs/design.md, 'LGI-Former'):
 
 * ``visible_idx`` gathers tokens (no attention mask); each region must hold
   the same number of visible tokens (asserted with a clear error).
@@ -34,7 +34,13 @@ from .lgi_regions import (check_region_grid, full_region_order, partition,
 
 @MODELS.register_module()
 class LGIFormer(BaseTokenBackbone):
-    """Args as :class:`VideoViT`, plus:
+    """MAE-DFER's local-global interaction Transformer (LGI-Former).
+
+    Paper: MAE-DFER, "MAE-DFER: Efficient Masked Autoencoder for
+    Self-supervised Dynamic Facial Expression Recognition", §3.4, eq. 3-14
+    (docs/papers.md).
+
+    Args as :class:`VideoViT`, plus:
 
     Args:
         region_size: ``(t, h, w)`` of a local region in tokens.

@@ -1,4 +1,5 @@
-"""VideoViT: the VideoMAE ViT encoder (DESIGN §6; mae_dfer Table 3, last row).
+"""VideoViT: the VideoMAE ViT encoder (MAE-DFER Table 3,
+last row; docs/design.md, 'VideoViT').
 
 2x16x16 tubelet embedding, fixed 1-D sinusoid position table computed from
 the actual grid (non-persistent buffer), pre-LN blocks with global
@@ -6,7 +7,8 @@ space-time self-attention (mae_dfer eq. 5-7; ``F.scaled_dot_product_attention``
 by default), ``q_bias`` / ``v_bias`` (VideoMAE layout, so its checkpoints
 convert) and drop path.
 
-Deliberate choices (DESIGN §6): ``visible_idx`` gathers the visible tokens
+Deliberate choices (docs/design.md, 'VideoViT'): ``visible_idx`` gathers the
+visible tokens
 before the blocks (the MAE encoder), never an attention mask; ``final_norm``
 is the encoder's last LayerNorm - the contract's default - and fine-tuning
 configs switch it off because ``DFERHead`` normalises after pooling (VideoMAE
@@ -26,6 +28,9 @@ from .base_token_backbone import (BaseTokenBackbone, drop_path_schedule,
 @MODELS.register_module()
 class VideoViT(BaseTokenBackbone):
     """Plain video ViT.
+
+    Paper: VideoMAE, "VideoMAE: Masked Autoencoders are Data-Efficient Learners
+    for Self-Supervised Video Pre-Training", the ViT encoder (docs/papers.md).
 
     Args:
         arch: 'tiny' | 'small' | 'base' | 'large' or a dict with

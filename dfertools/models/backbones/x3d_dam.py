@@ -46,6 +46,10 @@ def _backbone_state(ckpt: dict, path: str) -> dict:
 class X3DWithDAM(X3D):
     """MMAction2 X3D with DAM after stages 1-4 (HDF).
 
+    Paper: HDF, "Learning from Heterogeneity: Generalizing Dynamic Facial
+    Expression Recognition via Distributionally Robust Optimization", §4,
+    Fig. 2 (docs/papers.md).
+
     Args:
         dam_cfg (dict | None): kwargs of :class:`DAM` (without ``channels``);
             ``None`` gives plain X3D (HDF Table 3 "no DAM").

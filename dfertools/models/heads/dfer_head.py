@@ -1,4 +1,5 @@
-"""DFERHead: the fine-tuning classifier of VideoMAE / MAE-DFER (DESIGN §6).
+"""DFERHead: the fine-tuning classifier of VideoMAE / MAE-DFER
+(docs/design.md, 'Fine-tuning head').
 
 ``mean over tokens -> LayerNorm (eps 1e-6) -> dropout -> Linear``, the
 reference's ``use_mean_pooling`` path (``fc_norm`` + ``head``). Pooling over

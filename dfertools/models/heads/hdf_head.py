@@ -21,7 +21,13 @@ from dfertools.registry import MODELS
 
 @MODELS.register_module()
 class HDFHead(BaseHead):
-    """Args:
+    """X3D-style classification head returning logits and the pooled feature.
+
+    Paper: HDF, "Learning from Heterogeneity: Generalizing Dynamic Facial
+    Expression Recognition via Distributionally Robust Optimization", the
+    feature of eq. 13 (docs/papers.md).
+
+    Args:
         num_classes (int), in_channels (int): as BaseHead.
         mid_channels (int): width of fc1 (2048 in X3D). 0 = a single Linear.
         dropout_ratio (float): dropout before the classifier.

@@ -11,8 +11,8 @@ applies ``lambda_cls`` (eq. 2).
 Predictions follow the mmaction head convention (``average_clips='prob'``
 -> ``pred_score`` holds softmax probabilities), so ``DFERMetric`` works.
 Deliberate choice: unlike mmaction's ``BaseHead.loss_by_feat`` we log the
-top-1 accuracy as a device tensor (no ``.cpu()`` host sync in the step,
-DESIGN §8).
+top-1 accuracy as a device tensor (no ``.cpu()`` host sync in the step;
+docs/design.md, 'Performance principles').
 """
 from typing import Dict, Optional
 
@@ -28,6 +28,9 @@ from ..layers import Mlp
 @MODELS.register_module()
 class SoftMaskClsHead(BaseHead):
     """Soft-masked mean pooling + two-layer MLP classifier.
+
+    Paper: AdaTosk, "Soften the Mask: Adaptive Temporal Soft Mask for Efficient
+    Dynamic Facial Expression Recognition", eq. 1, 12-13 (docs/papers.md).
 
     Args:
         num_classes (int): number of expression classes.

@@ -27,6 +27,12 @@ from .transformer_block import layer_norm
 
 
 class LGIBlock(nn.Module):
+    """One LGI-Former block; see the module docstring.
+
+    Paper: MAE-DFER, "MAE-DFER: Efficient Masked Autoencoder for
+    Self-supervised Dynamic Facial Expression Recognition", §3.4,
+    eq. 3-14 (docs/papers.md).
+    """
 
     def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4.,
                  qkv_bias: bool = True, drop: float = 0.,

@@ -5,7 +5,8 @@ For flat token index ``p`` (tokens in (t, h, w) order) and channel ``j``::
     angle(p, j) = p / 10000 ** (2 * (j // 2) / D)
     table[p, j] = sin(angle) if j is even else cos(angle)
 
-Deliberate choice (DESIGN §6): the table is a non-persistent buffer computed
+Deliberate choice (docs/design.md, 'VideoViT'): the table is a non-persistent
+buffer computed
 for the actual input grid, so it never enters a state dict and any frame count
 or frame size works; tables for grids other than the default are cached.
 """

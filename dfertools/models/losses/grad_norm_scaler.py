@@ -3,7 +3,8 @@
 ``lambda_CE = alpha g / (g + 1)``, ``lambda_SC = beta / (g + 1)`` with
 ``g = ||grad_W L_total||_2``, the global L2 norm over all parameters.
 
-DESIGN §6 choice: g is taken from the *previous* optimisation step (detached;
+Choice (docs/design.md, 'Grad-norm loss scaler'): g is taken from the
+*previous* optimisation step (detached;
 g = 1 before the first step), since the current step's gradient depends on the
 lambdas themselves. ``exact=True`` instead spends one extra backward per step:
 the loss terms are differentiated with the previous lambdas to measure the
@@ -37,6 +38,10 @@ def global_grad_norm(params: Iterable[nn.Parameter],
 @MODELS.register_module()
 class GradNormLossScaler(nn.Module):
     """HDF eq. 16.
+
+    Paper: HDF, "Learning from Heterogeneity: Generalizing Dynamic Facial
+    Expression Recognition via Distributionally Robust Optimization", eq. 16-17
+    (docs/papers.md).
 
     Args:
         alpha (float): base weight of the classification loss (10).

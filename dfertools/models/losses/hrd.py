@@ -6,7 +6,7 @@ of the masked tokens, detached (``sg``) so no gradient of ``L_HRD`` reaches
 the MAE; only the policy network that produced ``log P`` learns from it.
 The sum runs over the local batch; the total objective is
 ``L = L_HSM + lambda * L_HRD`` (hi2m eq. 8) with ``lambda = loss_weight``
-(1e-4, DESIGN §6).
+(1e-4; docs/design.md, 'HRD masker').
 """
 import torch
 from torch import nn
@@ -17,6 +17,9 @@ from dfertools.registry import MODELS
 @MODELS.register_module()
 class HRDPolicyLoss(nn.Module):
     """Policy-gradient loss of the HRD masker.
+
+    Paper: HI2M, "HI2M: Hard Inter- and Intra-sample Masking for Dynamic Facial
+    Expression Recognition", eq. 7-8 (docs/papers.md).
 
     Args:
         loss_weight (float): ``lambda`` of hi2m eq. 8.

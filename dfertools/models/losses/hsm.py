@@ -48,6 +48,9 @@ def batch_stats(losses: torch.Tensor, global_stats: bool = False
 class HardSampleMining(nn.Module):
     """Re-weight per-sample reconstruction losses by their hardness.
 
+    Paper: HI2M, "HI2M: Hard Inter- and Intra-sample Masking for Dynamic Facial
+    Expression Recognition", eq. 2-4 (docs/papers.md).
+
     Args:
         global_stats (bool): ``mu``/``sigma`` over all ranks.
         eps (float): added to ``sigma``.

@@ -1,6 +1,6 @@
 """Information-bottleneck, distributionally robust SupCon loss (HDF eq. 13-15).
 
-DESIGN §6 choices, all switchable:
+Choices (docs/design.md, 'IB-DRO SupCon loss'), all switchable:
 
 * z is L2-normalised; ``s_ij = z_i . z_j / tau`` (tau = 0.07).
 * Negatives are weighted in the denominator by the Gaussian
@@ -38,6 +38,10 @@ def covariance_trace(z: torch.Tensor) -> torch.Tensor:
 @MODELS.register_module()
 class IBDROSupConLoss(nn.Module):
     """L_IB-D-SC (HDF eq. 13-15).
+
+    Paper: HDF, "Learning from Heterogeneity: Generalizing Dynamic Facial
+    Expression Recognition via Distributionally Robust Optimization", eq. 13-15
+    (docs/papers.md).
 
     Args:
         temperature (float): tau. Defaults to 0.07.

@@ -1,6 +1,7 @@
 """Masked reconstruction loss with patch-normalised targets.
 
-Targets (DESIGN §6): the un-normalised clip is cut into ``pt x ph x pw``
+Targets (docs/design.md, 'Reconstruction targets'): the un-normalised clip is
+cut into ``pt x ph x pw``
 tubelets (2x16x16); each tubelet is normalised per channel by its own mean
 and unbiased std (+1e-6) over its ``pt*ph*pw`` pixels (VideoMAE's
 ``norm_pix_loss``).
@@ -43,6 +44,11 @@ def normalised_tubelets(patches: torch.Tensor,
 @MODELS.register_module()
 class MaskedReconstructionLoss(nn.Module):
     """MSE on masked tokens against patch-normalised tubelet targets.
+
+    Paper: MAE-DFER, "MAE-DFER: Efficient Masked Autoencoder for
+    Self-supervised Dynamic Facial Expression Recognition", eq. 2; HI2M, "HI2M:
+    Hard Inter- and Intra-sample Masking for Dynamic Facial Expression
+    Recognition", eq. 1 (docs/papers.md).
 
     Args:
         tubelet_size (tuple[int]): ``(pt, ph, pw)``, the backbone's tubelet.

@@ -1,4 +1,4 @@
-"""The masker contract (DESIGN §6).
+"""The masker contract (docs/design.md, 'Masker contract').
 
 A masker decides, per sample, which of the N embedded tokens the encoder sees.
 ``forward(tokens[B, N, D], grid=(T', H', W'))`` returns a :class:`MaskOutput`:

@@ -7,7 +7,8 @@ over every temporal slice (a tube, like :class:`TubeMasker`), masking
 exactly ``floor(rho * H'W')`` tokens per slice. ``mask_ratio=0`` keeps every
 token.
 
-Deliberate choice (DESIGN §6 leaves the eval pattern open): the default
+Deliberate choice (docs/design.md, 'AdaTosk evaluation mask'; the
+paper leaves the eval pattern open): the default
 pattern ``'even'`` spreads the kept tokens over the whole slice. Each row
 keeps ``floor(k/H')`` or ``ceil(k/H')`` tokens, evenly spaced along it, and
 the rows are staggered by the golden ratio. ``'random'`` draws the pattern

@@ -1,9 +1,11 @@
-"""Hard Region Discovery masker (hi2m §3.3, eq. 6; DESIGN §6).
+"""Hard Region Discovery masker (HI2M §3.3, eq. 6; docs/design.md,
+'HRD masker').
 
 A policy network ``theta`` - one transformer block (multi-head
 self-attention + FFN, as AdaMAE's sampling network) over the embedded tokens,
 then ``Linear(D, 1)`` and a softmax over the ``N`` tokens of a sample - gives
-the categorical distribution ``P`` (hi2m §3.3). Deliberate choice (DESIGN):
+the categorical distribution ``P`` (hi2m §3.3). Deliberate choice
+(docs/design.md, 'HRD masker'):
 ``P`` is the distribution from which the *visible* tokens are drawn,
 ``I_v ~ Categorical(N_v, P)`` without replacement (eq. 6), with
 ``N_v = N - floor(rho * N)`` (:meth:`BaseMasker.num_masked`). Sampling uses
@@ -37,6 +39,9 @@ def gumbel_topk(log_prob: torch.Tensor, k: int) -> torch.Tensor:
 class HRDMasker(BaseMasker):
     """Learned token-sampling policy of HI2M.
 
+    Paper: HI2M, "HI2M: Hard Inter- and Intra-sample Masking for Dynamic Facial
+    Expression Recognition", §3.3, eq. 6 (docs/papers.md).
+
     Args:
         mask_ratio (float): ``rho``; ``N - floor(rho * N)`` tokens stay
             visible.
@@ -46,7 +51,7 @@ class HRDMasker(BaseMasker):
             when omitted.
         mlp_ratio (float): FFN width of the policy block.
         detach_input (bool): stop gradients from the policy into the
-            embedding (default, DESIGN §6).
+            embedding (default; docs/design.md, 'HRD masker').
         deterministic_eval (bool): in eval mode keep the top-``N_v`` tokens
             of ``P`` instead of sampling.
     """

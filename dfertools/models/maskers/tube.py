@@ -20,6 +20,9 @@ from .random import random_subset_mask
 class TubeMasker(BaseMasker):
     """Same random spatial mask for every temporal slice.
 
+    Paper: VideoMAE, "VideoMAE: Masked Autoencoders are Data-Efficient Learners
+    for Self-Supervised Video Pre-Training", tube masking (docs/papers.md).
+
     Args:
         mask_ratio (float): fraction of each slice's ``H'W'`` tokens hidden.
     """

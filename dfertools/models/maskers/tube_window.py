@@ -22,6 +22,10 @@ from .random import random_subset_mask
 class TubeWindowMasker(BaseMasker):
     """Tube masking with an equal visible count in every LGI region.
 
+    Paper: MAE-DFER, "MAE-DFER: Efficient Masked Autoencoder for
+    Self-supervised Dynamic Facial Expression Recognition", §3.4
+    (docs/papers.md).
+
     Args:
         mask_ratio (float): fraction of each window's tokens hidden.
         region_size (tuple[int]): LGI region ``(t, h, w)`` in tokens; must

@@ -1,4 +1,5 @@
-"""The MAE decoder (VideoMAE, mae_dfer §3.1 / §4.2, DESIGN §6).
+"""The MAE decoder (VideoMAE, MAE-DFER §3.1 / §4.2;
+docs/design.md, 'MAE decoder').
 
 Encoded visible tokens are projected to the decoder width by a bias-free
 Linear; every masked position gets the learnable mask token; all tokens get

@@ -1,6 +1,6 @@
 """Class-agnostic dynamic soft mask (AdaTosk eq. 4-7).
 
-Tensor-level reading fixed by DESIGN §6 (``SupervisedMAE``), which we follow:
+Tensor-level reading of docs/design.md, 'AdaTosk', which we follow:
 
 * frame descriptors ``f_t = mean_s E[t, s]`` over the visible tokens
   ``E [B, n_t, n_s, D]`` (eq. 4, "avgpool"),
@@ -16,9 +16,10 @@ Tensor-level reading fixed by DESIGN §6 (``SupervisedMAE``), which we follow:
   the factor ``N_vis`` makes the mask average 1 over tokens, so a flat input
   leaves the pooled feature unchanged.
 
-Deliberate choices (DESIGN §6): eq. 7 is written per frame in the paper; we
+Deliberate choices (docs/design.md, 'AdaTosk'): eq. 7 is written per frame in
+the paper; we
 use one descriptor ``x_bar`` for the clip (mean over the K active frames) and
-normalise over all visible tokens, as DESIGN fixes. Ties in the top-K use
+normalise over all visible tokens, as that section fixes. Ties in the top-K use
 ``torch.topk``'s order; a clip with a single temporal slice has no pairs and
 uses that slice as its only active frame.
 """
@@ -46,6 +47,9 @@ def check_token_grid(tokens: torch.Tensor) -> None:
 @MODELS.register_module()
 class ClassAgnosticSoftMask(nn.Module):
     """AdaTosk class-agnostic dynamic soft mask (eq. 4-7).
+
+    Paper: AdaTosk, "Soften the Mask: Adaptive Temporal Soft Mask for Efficient
+    Dynamic Facial Expression Recognition", eq. 4-7 (docs/papers.md).
 
     Args:
         embed_dims (int): token width ``D``.

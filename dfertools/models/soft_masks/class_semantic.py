@@ -1,6 +1,6 @@
 """Class-semantic similar soft mask (AdaTosk eq. 8-11).
 
-Tensor-level reading fixed by DESIGN §6 (``SupervisedMAE``), which we follow,
+Tensor-level reading of docs/design.md, 'AdaTosk', which we follow,
 on the encoded visible tokens ``E [B, n_t, n_s, D]``:
 
 * temporal accumulative score ``M [B, n_t, n_s]``, each row a distribution
@@ -23,12 +23,13 @@ Deliberate choices:
   (over the ``n_s`` tokens of frame ``t+1``), so ``P`` is column-stochastic:
   ``P = P(X_{t+1} | X'_t)`` is, per source token ``j``, a distribution over
   the next frame's tokens, and ``M_{t+1} = P M'_t`` moves each surviving
-  token's mass to the tokens similar to it (a Markov chain). We read
-  DESIGN's "softmax over remaining columns" this way on purpose: a
+  token's mass to the tokens similar to it (a Markov chain). This is the
+  reading the paper supports (docs/design.md, 'AdaTosk eq. 9: column
+  normalisation'). A
   row-stochastic ``P`` (each row normalised across the columns) maps a
   uniform ``M'_t`` to a uniform ``M_{t+1}``, so with the uniform ``M_1`` the
   score ``M`` would stay uniform for every frame and CS(M) would be void;
-* the ``1/sqrt(d_f)`` temperature (DESIGN §6; the paper's eq. 9 has none);
+* the ``1/sqrt(d_f)`` temperature (the paper's eq. 9 has none);
 * top-r ties (e.g. in the uniform ``M_1``) drop the lowest token indices
   first (a stable descending sort), so the result is deterministic;
 * the min-max denominator is clamped at ``eps``: a constant map gives 0
@@ -57,6 +58,9 @@ def minmax_per_sample(x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
 @MODELS.register_module()
 class ClassSemanticSoftMask(nn.Module):
     """AdaTosk class-semantic similar soft mask (eq. 8-11).
+
+    Paper: AdaTosk, "Soften the Mask: Adaptive Temporal Soft Mask for Efficient
+    Dynamic Facial Expression Recognition", eq. 8-11 (docs/papers.md).
 
     Args:
         embed_dims (int): token width ``D``.

@@ -20,6 +20,9 @@ from .class_agnostic import check_token_grid
 class AdaptiveTemporalSoftMask(nn.Module):
     """``S = S_agn ⊙ S_sem`` (eq. 12) and the soft-masked pooling (eq. 1, 13).
 
+    Paper: AdaTosk, "Soften the Mask: Adaptive Temporal Soft Mask for Efficient
+    Dynamic Facial Expression Recognition", eq. 1, 12-13 (docs/papers.md).
+
     Args:
         class_agnostic (dict, optional): config of the class-agnostic mask
             (e.g. ``dict(type='ClassAgnosticSoftMask', embed_dims=768)``);

@@ -1,4 +1,5 @@
-"""Token counts from ratios, robust to floating-point error.
+"""Token counts from ratios, robust to floating-point error (docs/design.md,
+'Masking ratio rounding').
 
 ``int(rho * n)`` is the VideoMAE rule for the number of masked tokens, but
 the product is computed in binary floating point: ``0.7 * 90`` is
