@@ -1,5 +1,5 @@
 """Every registry node of dfertools (docs/design.md, 'Registries and
-plugins').
+plugins'): declarations only.
 
 Each node is a child of the MMAction2 node of the same name, so a config with
 ``default_scope='dfertools'`` resolves both our types (``HRDMasker``) and
@@ -14,118 +14,15 @@ node) in one of two ways:
   are imported the first time any dfertools registry imports its locations,
   so ``pip install my-masker`` is enough.
 
-A config that names an unregistered type fails with a ``KeyError`` that
-names the type, the registry and the closest registered names, e.g.
-``type='VideoVit' is not registered in the dfertools::model registry (or its
-parents mmaction::model, mmengine::model); did you mean 'VideoViT'?``. The
-Runner builds from MMEngine's root registries (which switch to ours through
-``default_scope``), so the message is added by a wrapper around
-``mmengine.registry.Registry.build`` (installed once, on import); it only
-rewrites the message of MMEngine's "is not in the registry" ``KeyError``.
+The node class (plugin loading, the "did you mean" message for an
+unregistered type) is :class:`dfertools.utils.registry_node.DFERRegistry`.
 """
-import difflib
-import functools
-import re
-
 from mmengine.registry import Registry
 
 from .utils import compat  # noqa: F401  (before mmaction)
-from .utils.plugins import load_plugins
+from .utils.registry_node import (DFERRegistry, suggest_types,  # noqa: F401
+                                  unregistered_message)
 from mmaction import registry as mma  # noqa: E402
-
-
-class DFERRegistry(Registry):
-    """A ``Registry`` that also imports its parents' locations and the
-    ``dfertools.plugins`` entry points.
-
-    MMEngine's ``Registry.get`` falls back to the parent's module dict without
-    importing the parent's locations, so ``type='VisionTransformer'`` would
-    not resolve unless ``mmaction.models`` happened to be imported already.
-    """
-
-    def import_from_location(self) -> None:
-        super().import_from_location()
-        parent = self.parent
-        while parent is not None:
-            parent.import_from_location()
-            parent = parent.parent
-        load_plugins()
-
-
-_MISSING = re.compile(
-    r'(?P<type>[\w.]+) is not in the (?P<scope>[\w.]+)::(?P<name>[^\n]+?) '
-    r'registry\. Please check')
-
-
-def _lineage(registry: Registry):
-    while registry is not None:
-        yield registry
-        registry = registry.parent
-
-
-def suggest_types(registry: Registry, name: str, n: int = 3) -> list:
-    """Registered names of ``registry`` and its parents closest to
-    ``name`` (case-insensitive ``difflib`` ratio)."""
-    keys = sorted({k for r in _lineage(registry) for k in r.module_dict})
-    lower = {}
-    for k in keys:
-        lower.setdefault(k.lower(), k)
-    exact = [lower[name.lower()]] if name.lower() in lower else []
-    close = difflib.get_close_matches(name.lower(), list(lower), n=n,
-                                      cutoff=0.6)
-    return list(dict.fromkeys(exact + [lower[c] for c in close]))[:n]
-
-
-def unregistered_message(registry: Registry, type_name: str) -> str:
-    """The error text for ``type=type_name`` missing from ``registry``."""
-    short = type_name.rsplit('.', 1)[-1]
-    parents = [f'{r.scope}::{r.name}' for r in _lineage(registry.parent)]
-    where = f'{registry.scope}::{registry.name} registry'
-    if parents:
-        where += f' (or its parents {", ".join(parents)})'
-    hints = suggest_types(registry, short)
-    hint = ('did you mean ' + ' or '.join(repr(h) for h in hints) + '?'
-            if hints else 'no registered name is close to it.')
-    return (f'type={type_name!r} is not registered in the {where}; {hint} '
-            'If it is your own module, register it with register_module() '
-            "and import it with custom_imports=dict(imports=['your.module']) "
-            'in the config (docs/plugins.md).')
-
-
-def _find_registry(start: Registry, scope: str, name: str):
-    root = start
-    while root.parent is not None:
-        root = root.parent
-    for reg in (start, *(r for r in [root._search_child(scope)] if r)):
-        for r in _lineage(reg):
-            if r.scope == scope and r.name == name:
-                return r
-    return None
-
-
-def _explain_unregistered(build):
-    if getattr(build, '_dfertools_wrapped', False):
-        return build
-
-    @functools.wraps(build)
-    def wrapped(self, cfg, *args, **kwargs):
-        try:
-            return build(self, cfg, *args, **kwargs)
-        except KeyError as e:
-            text = str(e.args[0]) if e.args else ''
-            m = _MISSING.search(text)
-            if m is None or 'is not registered in the' in text:
-                raise
-            reg = _find_registry(self, m['scope'], m['name'])
-            if reg is None:
-                raise
-            raise KeyError(unregistered_message(reg, m['type'])) from e
-
-    wrapped._dfertools_wrapped = True
-    return wrapped
-
-
-Registry.build = _explain_unregistered(Registry.build)
 
 
 def _node(name: str, parent: Registry, *locations: str) -> DFERRegistry:

@@ -49,3 +49,16 @@ def test_runner_from_cfg(tmp_path):
     assert "type='RngStateHook' is not registered in the dfertools::hook" \
         in str(err.value)
     assert "did you mean 'RNGStateHook'" in str(err.value)
+
+
+def test_mmengine_is_not_patched_and_maskers_explain_too():
+    from mmengine.registry import Registry
+
+    from dfertools.registry import MASKERS
+    assert Registry.build.__module__ == 'mmengine.registry.registry'
+    assert not hasattr(Registry.build, '_dfertools_wrapped')
+    with pytest.raises(KeyError) as err:
+        MASKERS.build(dict(type='HRDMaskr'))
+    assert "type='HRDMaskr' is not registered in the dfertools::masker" in \
+        str(err.value)
+    assert "did you mean 'HRDMasker'" in str(err.value)

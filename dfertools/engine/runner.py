@@ -32,12 +32,31 @@ from mmengine.runner import Runner
 from dfertools.datasets.thread_loader import build_thread_loader
 from dfertools.registry import RUNNERS
 from dfertools.utils.atomic_file import atomic_path
+from dfertools.utils.registry_node import explain_unregistered
 from .worker_seed import epoch_worker_init_fn
 
 
 @RUNNERS.register_module()
 class DFERRunner(Runner):
     """A :class:`mmengine.runner.Runner`; see the module docstring."""
+
+    # MMEngine builds from its root registries: an unregistered type in the
+    # config is explained (closest names) where the Runner builds it
+    def __init__(self, *args, **kwargs):
+        with explain_unregistered():
+            super().__init__(*args, **kwargs)
+
+    def train(self):
+        with explain_unregistered():
+            return super().train()
+
+    def val(self):
+        with explain_unregistered():
+            return super().val()
+
+    def test(self):
+        with explain_unregistered():
+            return super().test()
 
     def load_checkpoint(self, filename, map_location='cpu', strict=False,
                         revise_keys=[(r'^module.', '')]):  # noqa: B006

@@ -1,3 +1,3 @@
 """Models: backbones, necks, maskers, soft masks, heads, losses, algorithms."""
-from . import (algorithms, backbones, data_preprocessors, heads,  # noqa: F401
+from . import (algorithms, backbones, heads,  # noqa: F401
                losses, maskers, necks, soft_masks)

@@ -1,1 +1,0 @@
-"""dfertools.models.data_preprocessors."""
