@@ -14,6 +14,13 @@
 #   5. a table with the targets, figures and report.md in WORK_DIR.
 # Supervised methods (adatosk, hdf): train on fold 1, test, report.
 # Env: DATA (data folder), PYTHON, SEED.
+#
+# Run again, it reuses what is finished: each stage (pretraining, each
+# fine-tuning, each probe) records a stamp of the method, seed, data folder
+# and the code and configs; a finished stage with the same stamp is reused,
+# an interrupted one resumes from its last checkpoint, and a stage whose
+# stamp differs (other seed, edited code or config) is deleted and run
+# again. FRESH=1 runs every stage from the start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 METHOD=hi2m
@@ -38,8 +45,28 @@ DATA=${DATA:-data/synth_dfer_demo}
 PY=${PYTHON:-python3}
 SEED=${SEED:-0}
 export MPLBACKEND=Agg
+FRESH=${FRESH:-0}
 start=$(date +%s)
 stamp() { echo "[demo $(( $(date +%s) - start ))s] $*"; }
+
+# what a stage's results depend on; same stamp = same results
+STAMP="$METHOD seed=$SEED data=$DATA code=$(find dfertools configs tools \
+  -name '*.py' -o -name '*.sh' | LC_ALL=C sort | xargs cat | cksum)"
+# stage_ready DIR: 0 if DIR holds a finished stage of this stamp; else
+# prepares DIR (kept to resume if the stamp matches, deleted if not) and 1
+stage_ready() {
+  local dir=$1
+  if [ "$FRESH" = 1 ] || [ "$(cat "$dir/.demo-stamp" 2>/dev/null)" != "$STAMP" ]
+  then
+    rm -rf "$dir"; mkdir -p "$dir"; echo "$STAMP" > "$dir/.demo-stamp"
+    return 1
+  fi
+  [ -f "$dir/.demo-done" ] && { stamp "reusing finished $dir"; return 0; }
+  return 1
+}
+stage_done() { touch "$1/.demo-done"; }
+# --resume when the stage left a checkpoint behind (an interrupted run)
+resume_opt() { [ -s "$1/last_checkpoint" ] && echo --resume; true; }
 
 # meta.json is written last: its presence means a complete data set
 if [ -f "$DATA/meta.json" ]; then
@@ -57,28 +84,39 @@ ft_opts=("${data_opts[@]}" val_dataloader.dataset.data_root="$DATA"
 
 train_and_test() {  # NAME INIT: fine-tune $FT into $WORK/NAME, test it
   local name=$1 init=$2
+  stage_ready "$WORK/$name" && return 0
   stamp "training $FT -> $WORK/$name (load_from=$init)"
   $PY tools/train.py "$FT" --work-dir "$WORK/$name" --seed "$SEED" \
-    --cfg-options load_from="$init" "${ft_opts[@]}"
+    $(resume_opt "$WORK/$name") --cfg-options load_from="$init" \
+    "${ft_opts[@]}"
   stamp "testing $name"
   $PY tools/test.py "$FT" "$(cat "$WORK/$name/last_checkpoint")" \
     --work-dir "$WORK/$name" --dump "$WORK/$name/dump.json" \
     --cfg-options "${ft_opts[@]}"
+  stage_done "$WORK/$name"
+}
+
+probe() {  # NAME [--checkpoint CKPT]: linear probe into $WORK/NAME.json
+  local name=$1; shift
+  stage_ready "$WORK/$name" && return 0
+  $PY tools/analysis/linear_probe.py "$FT" "$@" --seed "$SEED" \
+    --dump "$WORK/$name.json" --cfg-options "${ft_opts[@]}"
+  stage_done "$WORK/$name"
 }
 
 if [ -n "$PRE" ]; then
-  stamp "pretraining $PRE on the unlabeled pool"
-  $PY tools/train.py "$PRE" --work-dir "$WORK/pretrain" --seed "$SEED" \
-    --cfg-options "${data_opts[@]}"
+  if ! stage_ready "$WORK/pretrain"; then
+    stamp "pretraining $PRE on the unlabeled pool"
+    $PY tools/train.py "$PRE" --work-dir "$WORK/pretrain" --seed "$SEED" \
+      $(resume_opt "$WORK/pretrain") --cfg-options "${data_opts[@]}"
+    stage_done "$WORK/pretrain"
+  fi
   CKPT=$(cat "$WORK/pretrain/last_checkpoint")
   train_and_test finetune_pretrained "$CKPT"
   train_and_test finetune_scratch None
   stamp "linear probes (frozen features)"
-  $PY tools/analysis/linear_probe.py "$FT" --checkpoint "$CKPT" \
-    --seed "$SEED" --dump "$WORK/probe_pretrained.json" \
-    --cfg-options "${ft_opts[@]}"
-  $PY tools/analysis/linear_probe.py "$FT" --seed "$SEED" \
-    --dump "$WORK/probe_random.json" --cfg-options "${ft_opts[@]}"
+  probe probe_pretrained --checkpoint "$CKPT"
+  probe probe_random
   stamp "report"
   $PY tools/analysis/demo_report.py "$WORK" --pretrain-config "$PRE" \
     --title "$METHOD, SynthDFER fold 1 test, 2 views per video" \
