@@ -1,0 +1,91 @@
+"""Detect → track → smooth → crop for one clip held in memory.
+
+:class:`FaceCropper` is the single implementation behind the extraction
+tool (``tools/data/extract_faces.py``), the ``FaceCrop`` pipeline transform
+and ``tools/infer.py --detect-face``, so all three crop a clip the same
+way. A clip without any face raises :class:`NoFaceError`.
+"""
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .crop import crop_track
+from .detectors import build_detector
+from .tracking import FaceTrack, fill_and_smooth, select_track
+
+
+class NoFaceError(ValueError):
+    """No frame of the clip has a face."""
+
+
+class FaceCropper:
+    """Crop one face track out of a clip.
+
+    Args:
+        detector: detector config dict (``FACE_DETECTORS``), a built
+            detector, or ``None`` for the Haar cascade.
+        size: side of the square output crops in pixels.
+        margin: context added on each side, as a fraction of the face side
+            (``0.25``: the crop is 1.5× the face box).
+        sigma: temporal Gaussian smoothing of the box, in frames (0: off).
+        align: rotate so that the eyes are level (needs landmarks).
+        detect_every: run the detector on every k-th frame only (the frames
+            in between are interpolated like missed detections).
+        link_dist, max_gap: track linking (see ``tracking.select_track``).
+    """
+
+    def __init__(self, detector=None, size: int = 224, margin: float = 0.25,
+                 sigma: float = 2.0, align: bool = False,
+                 detect_every: int = 1, link_dist: float = 0.5,
+                 max_gap: int = 10) -> None:
+        if size < 1 or margin < 0 or sigma < 0 or detect_every < 1:
+            raise ValueError('FaceCropper needs size >= 1, margin >= 0, '
+                             'sigma >= 0 and detect_every >= 1')
+        self.detector = build_detector(detector)
+        if align and not self.detector.gives_landmarks:
+            raise ValueError(
+                f'align=True needs eye landmarks, which '
+                f'{type(self.detector).__name__} does not give; use '
+                'YuNetFaceDetector (or a detector that sets '
+                'gives_landmarks) or drop the alignment.')
+        self.size = size
+        self.margin = margin
+        self.sigma = sigma
+        self.align = align
+        self.detect_every = detect_every
+        self.link_dist = link_dist
+        self.max_gap = max_gap
+
+    def track(self, frames: Sequence[np.ndarray], name: str = '<clip>'
+              ) -> FaceTrack:
+        """The smoothed face track of ``frames`` (RGB ``uint8``)."""
+        if len(frames) == 0:
+            raise NoFaceError(f'{name}: no frames')
+        dets = [self.detector(f) if t % self.detect_every == 0 else []
+                for t, f in enumerate(frames)]
+        chosen = select_track(dets, link_dist=self.link_dist,
+                              max_gap=self.max_gap * self.detect_every)
+        if chosen is None:
+            raise NoFaceError(f'{name}: no face found in any of its '
+                              f'{len(frames)} frames')
+        return fill_and_smooth(chosen, self.sigma, self.align)
+
+    def __call__(self, frames: Sequence[np.ndarray], name: str = '<clip>'
+                 ) -> Tuple[List[np.ndarray], FaceTrack]:
+        """``(crops, track)``: one ``size × size`` crop per frame."""
+        track = self.track(frames, name)
+        return crop_track(frames, track, self.size, self.margin), track
+
+    def crop(self, frames: Sequence[np.ndarray], track: FaceTrack,
+             indices: Optional[Sequence[int]] = None) -> List[np.ndarray]:
+        """Crops of ``frames`` along ``track`` (``indices``: the track
+        frame of each given frame)."""
+        if indices is not None:
+            sub = FaceTrack(
+                track.centers[list(indices)], track.sides[list(indices)],
+                None if track.angles is None else
+                track.angles[list(indices)], track.detected[list(indices)],
+                track.raw_centers[list(indices)],
+                track.raw_sides[list(indices)])
+            return crop_track(frames, sub, self.size, self.margin)
+        return crop_track(frames, track, self.size, self.margin)

@@ -1,0 +1,183 @@
+"""The face-extraction driver: many clips in, face crops and a manifest
+out (``tools/data/extract_faces.py``).
+
+For each input clip (a video file or a frame folder) the driver reads all
+frames, runs :class:`~.cropper.FaceCropper` and writes the crops to
+``OUT/<relative path>.mp4`` (``fmt='mp4'``) or ``OUT/<relative path>/``
+(``fmt='frames'``), then a record ``<output>.face.json`` (input, output,
+frames, frames with a detected face, box statistics). The record is written
+after the output is complete, so *output + record* marks a finished clip:
+a rerun skips it (``skipped``), and anything else is done again.
+Clips that fail — unreadable, no face in any frame, a write error — are
+listed with the reason and retried on the next run.
+
+When all clips are handled, ``OUT/manifest.csv`` (one row per finished
+clip) and ``OUT/failures.csv`` (``input,reason``) are written atomically.
+Clips run in ``workers`` processes; a progress line with rate and ETA is
+printed per clip.
+"""
+import csv
+import json
+import os
+import os.path as osp
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from dfertools.utils.atomic_file import atomic_path
+from ..transforms.loading import FRAME_EXTENSIONS, VIDEO_EXTENSIONS
+from .clip_io import read_clip, write_clip
+from .cropper import FaceCropper, NoFaceError
+
+RECORD_SUFFIX = '.face.json'
+MANIFEST_FIELDS = ('input', 'output', 'frames', 'face_frames', 'fps',
+                   'side_mean', 'side_min', 'side_max', 'center_x_mean',
+                   'center_y_mean', 'jitter_raw', 'jitter')
+
+
+def _is_frame_folder(path: str) -> bool:
+    return any(n.lower().endswith(FRAME_EXTENSIONS)
+               for n in os.listdir(path))
+
+
+def find_inputs(src: str) -> List[Tuple[str, str]]:
+    """``(path, relative name without extension)`` of every clip in
+    ``src``: a video file, a frame folder, a folder (searched recursively
+    for video files and frame folders) or a ``.txt`` list of paths
+    (relative ones resolved against the list's folder)."""
+    if osp.isfile(src) and src.lower().endswith('.txt'):
+        base = osp.dirname(osp.abspath(src))
+        with open(src) as f:
+            paths = [ln.strip() for ln in f if ln.strip()
+                     and not ln.startswith('#')]
+        out = []
+        for p in paths:
+            full = p if osp.isabs(p) else osp.join(base, p)
+            rel = osp.relpath(full, base)
+            if rel.startswith('..'):
+                rel = osp.basename(full)
+            out.append((full, osp.splitext(rel)[0] if osp.isfile(full)
+                        else rel))
+        return out
+    if osp.isfile(src):
+        return [(src, osp.splitext(osp.basename(src))[0])]
+    if not osp.isdir(src):
+        raise FileNotFoundError(f'{src}: not a video, a frame folder, a '
+                                'folder of clips or a .txt list of clips.')
+    if _is_frame_folder(src):
+        return [(src, osp.basename(osp.normpath(src)))]
+    out = []
+    for root, dirs, files in os.walk(src):
+        dirs.sort()
+        for d in list(dirs):
+            full = osp.join(root, d)
+            if _is_frame_folder(full):
+                out.append((full, osp.relpath(full, src)))
+                dirs.remove(d)
+        for n in sorted(files):
+            if n.lower().endswith(VIDEO_EXTENSIONS):
+                full = osp.join(root, n)
+                out.append((full, osp.splitext(osp.relpath(full, src))[0]))
+    return sorted(out)
+
+
+def output_path(out_dir: str, rel: str, fmt: str) -> str:
+    return osp.join(out_dir, rel + ('.mp4' if fmt == 'mp4' else ''))
+
+
+def process_clip(cropper: FaceCropper, src: str, out: str,
+                 resume: bool = True) -> Dict:
+    """Crop one clip; a record dict with ``status`` ``done``, ``skipped``
+    or ``failed`` (and ``reason``)."""
+    record_path = out + RECORD_SUFFIX
+    if resume and osp.exists(out) and osp.isfile(record_path):
+        with open(record_path) as f:
+            return dict(json.load(f), status='skipped')
+    try:
+        frames, fps = read_clip(src)
+    except OSError as e:
+        return dict(input=src, status='failed', reason=str(e))
+    try:
+        crops, track = cropper(frames, src)
+        write_clip(crops, out, fps=fps)
+    except NoFaceError as e:
+        return dict(input=src, status='failed', reason=str(e))
+    except Exception as e:  # one bad clip must not end the run
+        return dict(input=src, status='failed',
+                    reason=f'{type(e).__name__}: {e}')
+    record = dict(input=src, output=out, fps=round(fps, 3), **track.stats())
+    with atomic_path(record_path) as tmp, open(tmp, 'w') as f:
+        json.dump(record, f, indent=1)
+    return dict(record, status='done')
+
+
+_WORKER: Dict = {}
+
+
+def _init_worker(cropper_cfg: Dict) -> None:
+    import cv2
+    cv2.setNumThreads(1)
+    _WORKER['cropper'] = FaceCropper(**cropper_cfg)
+
+
+def _run_job(job) -> Dict:
+    return process_clip(_WORKER['cropper'], *job)
+
+
+def _fmt_time(s: float) -> str:
+    s = int(round(s))
+    return f'{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}'
+
+
+def _write_csv(path: str, fields: Sequence[str], rows: List[Dict]) -> None:
+    with atomic_path(path) as tmp, open(tmp, 'w', newline='') as f:
+        w = csv.DictWriter(f, fieldnames=list(fields),
+                           extrasaction='ignore')
+        w.writeheader()
+        w.writerows(rows)
+
+
+def extract_faces(src: str, out_dir: str, cropper_cfg: Optional[Dict] = None,
+                  fmt: str = 'mp4', workers: int = 1, resume: bool = True,
+                  log: Callable[[str], None] = print) -> Dict:
+    """Run the extraction; returns ``dict(done, skipped, failed)`` lists
+    of records. ``cropper_cfg``: :class:`FaceCropper` arguments."""
+    if fmt not in ('mp4', 'frames'):
+        raise ValueError(f"fmt must be 'mp4' or 'frames', got {fmt!r}")
+    cropper_cfg = dict(cropper_cfg or {})
+    inputs = find_inputs(src)
+    os.makedirs(out_dir, exist_ok=True)
+    jobs = [(p, output_path(out_dir, rel, fmt), resume) for p, rel in inputs]
+    results = {'done': [], 'skipped': [], 'failed': []}
+    start = time.time()
+
+    def report(i, rec):
+        results[rec['status']].append(rec)
+        rate = i / max(time.time() - start, 1e-9)
+        eta = (len(jobs) - i) / rate
+        what = (rec['reason'] if rec['status'] == 'failed' else
+                f"{rec['face_frames']}/{rec['frames']} frames with a face")
+        log(f'[{i}/{len(jobs)}] {rate:.2f} clips/s ETA {_fmt_time(eta)} '
+            f'{rec["status"]}: {rec["input"]} ({what})')
+
+    cropper = FaceCropper(**cropper_cfg)  # bad arguments fail here, once
+    if workers <= 1:
+        for i, job in enumerate(jobs, 1):
+            report(i, process_clip(cropper, *job))
+    else:
+        with ProcessPoolExecutor(workers, initializer=_init_worker,
+                                 initargs=(cropper_cfg,)) as ex:
+            futures = [ex.submit(_run_job, j) for j in jobs]
+            for i, fut in enumerate(as_completed(futures), 1):
+                report(i, fut.result())
+    finished = sorted(results['done'] + results['skipped'],
+                      key=lambda r: r['input'])
+    _write_csv(osp.join(out_dir, 'manifest.csv'), MANIFEST_FIELDS, finished)
+    _write_csv(osp.join(out_dir, 'failures.csv'), ('input', 'reason'),
+               sorted(results['failed'], key=lambda r: r['input']))
+    log(f'{len(results["done"])} done, {len(results["skipped"])} skipped '
+        f'(already finished), {len(results["failed"])} failed in '
+        f'{_fmt_time(time.time() - start)}; manifest: '
+        f'{osp.join(out_dir, "manifest.csv")}, failures: '
+        f'{osp.join(out_dir, "failures.csv")}')
+    return results
