@@ -174,6 +174,11 @@ def test_extraction_resume_and_failures(tmp_path, clip):
              for r in _rows(out / 'failures.csv')}
     assert set(fails) == {'noface.mp4', 'broken.mp4'}
     assert 'no face found' in fails['noface.mp4']
+    strict = extract_faces(str(src / 'sub'), str(tmp_path / 'strict'),
+                           dict(size=48, min_face_frames=0.9),
+                           log=logs.append)
+    (fail,) = strict['failed']  # 21 of 24 frames < 90 %
+    assert 'a face in only 21 of the 24 frames' in fail['reason']
     assert 'unreadable video' in fails['broken.mp4']
     (row,) = _rows(out / 'manifest.csv')
     assert row['frames'] == '24' and row['face_frames'] == '21'

@@ -33,9 +33,14 @@ def add_face_args(p: argparse.ArgumentParser) -> None:
                    help='level the eyes (needs a detector with landmarks)')
     p.add_argument('--detect-every', type=int, default=1,
                    help='detect on every k-th frame, interpolate between')
+    p.add_argument('--min-face-frames', type=float, default=0.0,
+                   help='fail a clip whose face is found in fewer than '
+                   'this fraction of the frames searched (default 0: one '
+                   'detection is enough)')
 
 
 def cropper_cfg(args, size: int) -> dict:
     return dict(detector=dict(type=args.detector, **dict(args.detector_arg)),
                 size=size, margin=args.margin, sigma=args.sigma,
-                align=args.align, detect_every=args.detect_every)
+                align=args.align, detect_every=args.detect_every,
+                min_face_frames=args.min_face_frames)

@@ -32,15 +32,20 @@ class FaceCropper:
         detect_every: run the detector on every k-th frame only (the frames
             in between are interpolated like missed detections).
         link_dist, max_gap: track linking (see ``tracking.select_track``).
+        min_face_frames: fraction of the frames searched that must hold a
+            face of the kept track, else :class:`NoFaceError` (0: one
+            detection is enough).
     """
 
     def __init__(self, detector=None, size: int = 224, margin: float = 0.25,
                  sigma: float = 2.0, align: bool = False,
                  detect_every: int = 1, link_dist: float = 0.5,
-                 max_gap: int = 10) -> None:
-        if size < 1 or margin < 0 or sigma < 0 or detect_every < 1:
+                 max_gap: int = 10, min_face_frames: float = 0.0) -> None:
+        if (size < 1 or margin < 0 or sigma < 0 or detect_every < 1
+                or not 0 <= min_face_frames <= 1):
             raise ValueError('FaceCropper needs size >= 1, margin >= 0, '
-                             'sigma >= 0 and detect_every >= 1')
+                             'sigma >= 0, detect_every >= 1 and '
+                             '0 <= min_face_frames <= 1')
         self.detector = build_detector(detector)
         if align and not self.detector.gives_landmarks:
             raise ValueError(
@@ -55,6 +60,7 @@ class FaceCropper:
         self.detect_every = detect_every
         self.link_dist = link_dist
         self.max_gap = max_gap
+        self.min_face_frames = min_face_frames
 
     def track(self, frames: Sequence[np.ndarray], name: str = '<clip>'
               ) -> FaceTrack:
@@ -68,6 +74,12 @@ class FaceCropper:
         if chosen is None:
             raise NoFaceError(f'{name}: no face found in any of its '
                               f'{len(frames)} frames')
+        found = sum(d is not None for d in chosen)
+        searched = len(range(0, len(frames), self.detect_every))
+        if found < self.min_face_frames * searched:
+            raise NoFaceError(
+                f'{name}: a face in only {found} of the {searched} frames '
+                f'searched (< min_face_frames={self.min_face_frames})')
         return fill_and_smooth(chosen, self.sigma, self.align)
 
     def __call__(self, frames: Sequence[np.ndarray], name: str = '<clip>'

@@ -27,7 +27,7 @@ class FaceCrop(BaseTransform):
 
     Args: see :class:`~dfertools.datasets.faces.FaceCropper` (``detector``
     a ``FACE_DETECTORS`` config dict, ``size``, ``margin``, ``sigma``,
-    ``align``, ``detect_every``) and ``on_no_face`` (``'error'`` or
+    ``align``, ``detect_every``, ``min_face_frames``) and ``on_no_face`` (``'error'`` or
     ``'center'``). Writes ``imgs``, ``img_shape`` and ``face_detected``
     (per-frame bool).
     """
@@ -35,13 +35,15 @@ class FaceCrop(BaseTransform):
     def __init__(self, detector: Optional[dict] = None, size: int = 224,
                  margin: float = 0.25, sigma: float = 2.0,
                  align: bool = False, detect_every: int = 1,
+                 min_face_frames: float = 0.0,
                  on_no_face: str = 'error') -> None:
         if on_no_face not in ('error', 'center'):
             raise ValueError("FaceCrop: on_no_face must be 'error' or "
                              f"'center', got {on_no_face!r}")
         self.cropper = FaceCropper(detector, size=size, margin=margin,
                                    sigma=sigma, align=align,
-                                   detect_every=detect_every)
+                                   detect_every=detect_every,
+                                   min_face_frames=min_face_frames)
         self.on_no_face = on_no_face
 
     def transform(self, results: dict) -> dict:
