@@ -260,3 +260,32 @@ def test_face_crop_transform_in_pipeline(tmp_path, clip):
                                on_no_face='center')])(dict(res))
     assert out['imgs'][0].shape == (16, 16, 3)
     assert out['face_detected'] == [False] * 4
+
+
+def test_resume_redoes_other_settings_and_skips_out_dir(tmp_path, clip):
+    src = tmp_path / 'videos'
+    src.mkdir()
+    write_mp4(src / 'face.mp4', clip[0][12:20])
+    out = src / 'crops'  # inside the input folder: never an input
+    res = extract_faces(str(src), str(out), dict(size=32), log=print)
+    assert len(res['done']) == 1
+    res = extract_faces(str(src), str(out), dict(size=32), log=print)
+    assert len(res['skipped']) == 1 and not res['done']
+    res = extract_faces(str(src), str(out), dict(size=40), log=print)
+    assert len(res['done']) == 1  # other settings: redone
+    cap = cv2.VideoCapture(str(out / 'face.mp4'))
+    assert cap.get(cv2.CAP_PROP_FRAME_WIDTH) == 40
+
+
+def test_write_clip_is_atomic(tmp_path):
+    from dfertools.datasets.faces.clip_io import write_clip
+
+    def frames_then_crash():
+        yield np.zeros((16, 16, 3), np.uint8)
+        raise RuntimeError('killed')
+    for out in (tmp_path / 'a.mp4', tmp_path / 'b'):
+        with pytest.raises(RuntimeError):
+            write_clip(frames_then_crash(), str(out))
+        assert os.listdir(tmp_path) == []  # no output, no leftover
+    with pytest.raises(OSError, match='no frames'):
+        write_clip(iter([]), str(tmp_path / 'c.mp4'))

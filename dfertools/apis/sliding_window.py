@@ -1,10 +1,11 @@
 """Expression probabilities over time: the model applied to windows that
 slide along a video.
 
-The video (file or frame folder) is read once (at the pipeline's
-``decode_size`` if it has one). With ``face_crop`` the face is tracked over
-the *whole* video (one smoothed track, see
-``dfertools.datasets.faces``) and every frame is cropped before windowing.
+The video (file or frame folder) is decoded into memory (at the
+pipeline's ``decode_size`` if it has one). With ``face_crop`` the face is
+tracked over the *whole* video (one smoothed track, see
+``dfertools.datasets.faces``; a first decoding pass detects, a second one
+crops) and only the crops are kept.
 A window covers ``span = (clip_len - 1) * frame_interval + 1`` frames —
 the sampler of the config's test pipeline — and takes ``clip_len`` frames
 ``frame_interval`` apart; windows start every ``stride`` frames (default
@@ -14,7 +15,7 @@ window runs through the pipeline's steps after its decode step (resize,
 crop, format, pack) and the model, in batches.
 """
 import csv
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -22,12 +23,21 @@ import torch
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import init_default_scope
 
-from dfertools.datasets.faces.clip_io import read_clip
+from dfertools.datasets.faces.clip_io import clip_fps, iter_frames
 from dfertools.datasets.faces.cropper import FaceCropper
 from dfertools.utils.atomic_file import atomic_path
 from .pipeline_parts import (class_names, config_test_pipeline,
                              decode_size, default_face_size,
                              sampling_params, split_at_decode)
+
+
+def _decoded(video: str, size: Optional[Tuple[int, int]]):
+    """Frames of ``video``, resized to ``size`` (w, h) like ``VideoInit
+    (decode_size=...)`` does."""
+    for f in iter_frames(video):
+        if size and (f.shape[1], f.shape[0]) != tuple(size):
+            f = cv2.resize(f, tuple(size), interpolation=cv2.INTER_AREA)
+        yield f
 
 
 def window_starts(num_frames: int, span: int, stride: int) -> List[int]:
@@ -67,18 +77,20 @@ def sliding_window_inference(model: torch.nn.Module, video: str,
     clip_len, interval = sampling_params(before)
     span = (clip_len - 1) * interval + 1
     stride = stride or max(1, span // 2)
-    frames, file_fps = read_clip(video)
-    fps = fps or file_fps or 25.0
+    fps = fps or clip_fps(video) or 25.0
     size = decode_size(before)
-    if size:
-        frames = [cv2.resize(f, tuple(size), interpolation=cv2.INTER_AREA)
-                  for f in frames]
     detected = None
-    if face_crop is not None:
+    if face_crop is None:
+        frames = list(_decoded(video, size))
+    else:  # two passes, so that only the crops are held in memory
         args = dict(face_crop)
         args.setdefault('size', default_face_size(before))
-        frames, track = FaceCropper(**args)(frames, video)
-        detected = track.detected
+        cropper = FaceCropper(**args)
+        track = cropper.track_detections(
+            cropper.detect_all(_decoded(video, size)), video)
+        frames = [cropper.crop_frame(f, track, t) for t, f in
+                  zip(range(len(track.sides)), _decoded(video, size))]
+        detected = track.detected[:len(frames)]
     post = Compose(after)
     starts = window_starts(len(frames), span, stride)
     probs = []

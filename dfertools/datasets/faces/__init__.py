@@ -1,5 +1,5 @@
 """Face preprocessing: detectors, tracking/smoothing, crops, extraction."""
-from .crop import crop_face, crop_matrix, crop_track  # noqa: F401
+from .crop import crop_face, crop_matrix  # noqa: F401
 from .cropper import FaceCropper, NoFaceError  # noqa: F401
 from .detectors import (BaseFaceDetector, FaceDetection,  # noqa: F401
                         HaarFaceDetector, YuNetFaceDetector, build_detector)

@@ -1,4 +1,4 @@
-"""Square face crops from a :class:`~.tracking.FaceTrack`.
+"""Square (optionally eye-aligned) face crops along a face track.
 
 The crop of frame ``t`` is the square of side ``(1 + 2 * margin) * side``
 centred on the (smoothed) face centre, resampled to ``size × size``. With
@@ -7,12 +7,8 @@ angle, so the eyes come out level. Parts of the square outside the frame
 are filled with ``border_value`` (black by default). One affine warp per
 frame does crop, rotation and resize together.
 """
-from typing import List
-
 import cv2
 import numpy as np
-
-from .tracking import FaceTrack
 
 
 def crop_matrix(center, side: float, size: int, margin: float = 0.25,
@@ -34,11 +30,3 @@ def crop_face(frame: np.ndarray, center, side: float, size: int,
     return cv2.warpAffine(frame, m, (size, size), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT,
                           borderValue=(border_value,) * 3)
-
-
-def crop_track(frames, track: FaceTrack, size: int, margin: float = 0.25,
-               border_value: int = 0) -> List[np.ndarray]:
-    """Crops of every frame along ``track``."""
-    return [crop_face(f, track.centers[t], track.sides[t], size, margin,
-                      0.0 if track.angles is None else track.angles[t],
-                      border_value) for t, f in enumerate(frames)]

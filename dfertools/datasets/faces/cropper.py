@@ -5,12 +5,12 @@ tool (``tools/data/extract_faces.py``), the ``FaceCrop`` pipeline transform
 and ``tools/infer.py --detect-face``, so all three crop a clip the same
 way. A clip without any face raises :class:`NoFaceError`.
 """
-from typing import List, Optional, Sequence, Tuple
+from typing import Iterable, List, Sequence, Tuple
 
 import numpy as np
 
-from .crop import crop_track
-from .detectors import build_detector
+from .crop import crop_face
+from .detectors import FaceDetection, build_detector
 from .tracking import FaceTrack, fill_and_smooth, select_track
 
 
@@ -62,42 +62,46 @@ class FaceCropper:
         self.max_gap = max_gap
         self.min_face_frames = min_face_frames
 
-    def track(self, frames: Sequence[np.ndarray], name: str = '<clip>'
-              ) -> FaceTrack:
-        """The smoothed face track of ``frames`` (RGB ``uint8``)."""
-        if len(frames) == 0:
-            raise NoFaceError(f'{name}: no frames')
-        dets = [self.detector(f) if t % self.detect_every == 0 else []
+    def detect_all(self, frames: Iterable[np.ndarray]
+                   ) -> List[List[FaceDetection]]:
+        """Detections of every frame (``[]`` on frames skipped by
+        ``detect_every``); ``frames`` may be a generator."""
+        return [self.detector(f) if t % self.detect_every == 0 else []
                 for t, f in enumerate(frames)]
+
+    def track_detections(self, dets: Sequence[List[FaceDetection]],
+                         name: str = '<clip>') -> FaceTrack:
+        """The smoothed face track from :meth:`detect_all`'s output."""
+        if len(dets) == 0:
+            raise NoFaceError(f'{name}: no frames')
         chosen = select_track(dets, link_dist=self.link_dist,
                               max_gap=self.max_gap * self.detect_every)
         if chosen is None:
             raise NoFaceError(f'{name}: no face found in any of its '
-                              f'{len(frames)} frames')
+                              f'{len(dets)} frames')
         found = sum(d is not None for d in chosen)
-        searched = len(range(0, len(frames), self.detect_every))
+        searched = len(range(0, len(dets), self.detect_every))
         if found < self.min_face_frames * searched:
             raise NoFaceError(
                 f'{name}: a face in only {found} of the {searched} frames '
                 f'searched (< min_face_frames={self.min_face_frames})')
         return fill_and_smooth(chosen, self.sigma, self.align)
 
+    def track(self, frames: Sequence[np.ndarray], name: str = '<clip>'
+              ) -> FaceTrack:
+        """The smoothed face track of ``frames`` (RGB ``uint8``)."""
+        return self.track_detections(self.detect_all(frames), name)
+
+    def crop_frame(self, frame: np.ndarray, track: FaceTrack, t: int
+                   ) -> np.ndarray:
+        """The crop of ``frame``, frame ``t`` of ``track``."""
+        return crop_face(frame, track.centers[t], track.sides[t], self.size,
+                         self.margin,
+                         0.0 if track.angles is None else track.angles[t])
+
     def __call__(self, frames: Sequence[np.ndarray], name: str = '<clip>'
                  ) -> Tuple[List[np.ndarray], FaceTrack]:
         """``(crops, track)``: one ``size × size`` crop per frame."""
         track = self.track(frames, name)
-        return crop_track(frames, track, self.size, self.margin), track
-
-    def crop(self, frames: Sequence[np.ndarray], track: FaceTrack,
-             indices: Optional[Sequence[int]] = None) -> List[np.ndarray]:
-        """Crops of ``frames`` along ``track`` (``indices``: the track
-        frame of each given frame)."""
-        if indices is not None:
-            sub = FaceTrack(
-                track.centers[list(indices)], track.sides[list(indices)],
-                None if track.angles is None else
-                track.angles[list(indices)], track.detected[list(indices)],
-                track.raw_centers[list(indices)],
-                track.raw_sides[list(indices)])
-            return crop_track(frames, sub, self.size, self.margin)
-        return crop_track(frames, track, self.size, self.margin)
+        return [self.crop_frame(f, track, t)
+                for t, f in enumerate(frames)], track

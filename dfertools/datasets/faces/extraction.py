@@ -1,13 +1,18 @@
 """The face-extraction driver: many clips in, face crops and a manifest
 out (``tools/data/extract_faces.py``).
 
-For each input clip (a video file or a frame folder) the driver reads all
-frames, runs :class:`~.cropper.FaceCropper` and writes the crops to
-``OUT/<relative path>.mp4`` (``fmt='mp4'``) or ``OUT/<relative path>/``
-(``fmt='frames'``), then a record ``<output>.face.json`` (input, output,
-frames, frames with a detected face, box statistics). The record is written
-after the output is complete, so *output + record* marks a finished clip:
-a rerun skips it (``skipped``), and anything else is done again.
+For each input clip (a video file or a frame folder) the driver reads the
+frames twice, one at a time (so memory does not grow with the clip's
+length): pass 1 runs the detector of :class:`~.cropper.FaceCropper` and
+builds the smoothed face track, pass 2 crops each frame along it and writes
+the crops to ``OUT/<relative path>.mp4`` (``fmt='mp4'``) or
+``OUT/<relative path>/`` (``fmt='frames'``). Then a record
+``<output>.face.json`` (input, output, frames, frames with a detected face,
+box statistics, the cropper settings) is written. The record comes after
+the output is complete, so *output + record* marks a finished clip: a rerun
+skips it (``skipped``) if it was made with the same settings, and anything
+else is done again. The output folder itself is never searched for
+inputs.
 Clips that fail — unreadable, no face in any frame, a write error — are
 listed with the reason and retried on the next run.
 
@@ -26,7 +31,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from dfertools.utils.atomic_file import atomic_path
 from ..transforms.loading import FRAME_EXTENSIONS, VIDEO_EXTENSIONS
-from .clip_io import read_clip, write_clip
+from .clip_io import clip_fps, iter_frames, write_clip
 from .cropper import FaceCropper, NoFaceError
 
 RECORD_SUFFIX = '.face.json'
@@ -40,11 +45,13 @@ def _is_frame_folder(path: str) -> bool:
                for n in os.listdir(path))
 
 
-def find_inputs(src: str) -> List[Tuple[str, str]]:
+def find_inputs(src: str, exclude: Optional[str] = None
+                ) -> List[Tuple[str, str]]:
     """``(path, relative name without extension)`` of every clip in
     ``src``: a video file, a frame folder, a folder (searched recursively
-    for video files and frame folders) or a ``.txt`` list of paths
-    (relative ones resolved against the list's folder)."""
+    for video files and frame folders, skipping the folder ``exclude``) or
+    a ``.txt`` list of paths (relative ones resolved against the list's
+    folder)."""
     if osp.isfile(src) and src.lower().endswith('.txt'):
         base = osp.dirname(osp.abspath(src))
         with open(src) as f:
@@ -67,11 +74,14 @@ def find_inputs(src: str) -> List[Tuple[str, str]]:
     if _is_frame_folder(src):
         return [(src, osp.basename(osp.normpath(src)))]
     out = []
+    skip = osp.realpath(exclude) if exclude else None
     for root, dirs, files in os.walk(src):
         dirs.sort()
         for d in list(dirs):
             full = osp.join(root, d)
-            if _is_frame_folder(full):
+            if skip and osp.realpath(full) == skip:
+                dirs.remove(d)
+            elif _is_frame_folder(full):
                 out.append((full, osp.relpath(full, src)))
                 dirs.remove(d)
         for n in sorted(files):
@@ -85,27 +95,49 @@ def output_path(out_dir: str, rel: str, fmt: str) -> str:
     return osp.join(out_dir, rel + ('.mp4' if fmt == 'mp4' else ''))
 
 
+def settings_key(cropper_cfg: Dict, fmt: str) -> str:
+    """The settings a finished output was made with (compared on
+    resume)."""
+    return json.dumps(dict(cropper_cfg, fmt=fmt), sort_keys=True,
+                      default=str)
+
+
+def _crops(cropper: FaceCropper, src: str, track):
+    """Pass 2: the crops, checking that the clip decodes to as many frames
+    as in pass 1 (raised before the output is renamed into place)."""
+    n = len(track.sides)
+    t = -1
+    for t, frame in enumerate(iter_frames(src)):
+        if t >= n:
+            break
+        yield cropper.crop_frame(frame, track, t)
+    if t + 1 != n:
+        raise OSError(f'{src}: decoded {n} frames, then {t + 1}; the file '
+                      'changed or decodes unreliably')
+
+
 def process_clip(cropper: FaceCropper, src: str, out: str,
-                 resume: bool = True) -> Dict:
+                 resume: bool = True, settings: str = '') -> Dict:
     """Crop one clip; a record dict with ``status`` ``done``, ``skipped``
     or ``failed`` (and ``reason``)."""
     record_path = out + RECORD_SUFFIX
     if resume and osp.exists(out) and osp.isfile(record_path):
         with open(record_path) as f:
-            return dict(json.load(f), status='skipped')
+            record = json.load(f)
+        if record.get('settings') == settings:
+            return dict(record, status='skipped')
     try:
-        frames, fps = read_clip(src)
-    except OSError as e:
-        return dict(input=src, status='failed', reason=str(e))
-    try:
-        crops, track = cropper(frames, src)
-        write_clip(crops, out, fps=fps)
-    except NoFaceError as e:
+        track = cropper.track_detections(cropper.detect_all(
+            iter_frames(src)), src)
+        fps = clip_fps(src)
+        write_clip(_crops(cropper, src, track), out, fps=fps)
+    except (OSError, NoFaceError) as e:  # unreadable, no face, write error
         return dict(input=src, status='failed', reason=str(e))
     except Exception as e:  # one bad clip must not end the run
         return dict(input=src, status='failed',
                     reason=f'{type(e).__name__}: {e}')
-    record = dict(input=src, output=out, fps=round(fps, 3), **track.stats())
+    record = dict(input=src, output=out, fps=round(fps, 3), **track.stats(),
+                  settings=settings)
     with atomic_path(record_path) as tmp, open(tmp, 'w') as f:
         json.dump(record, f, indent=1)
     return dict(record, status='done')
@@ -145,9 +177,11 @@ def extract_faces(src: str, out_dir: str, cropper_cfg: Optional[Dict] = None,
     if fmt not in ('mp4', 'frames'):
         raise ValueError(f"fmt must be 'mp4' or 'frames', got {fmt!r}")
     cropper_cfg = dict(cropper_cfg or {})
-    inputs = find_inputs(src)
+    inputs = find_inputs(src, exclude=out_dir)
     os.makedirs(out_dir, exist_ok=True)
-    jobs = [(p, output_path(out_dir, rel, fmt), resume) for p, rel in inputs]
+    key = settings_key(cropper_cfg, fmt)
+    jobs = [(p, output_path(out_dir, rel, fmt), resume, key)
+            for p, rel in inputs]
     results = {'done': [], 'skipped': [], 'failed': []}
     start = time.time()
 
