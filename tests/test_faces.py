@@ -262,6 +262,30 @@ def test_face_crop_transform_in_pipeline(tmp_path, clip):
     assert out['face_detected'] == [False] * 4
 
 
+@pytest.mark.slow
+def test_parallel_workers_give_the_same_results(tmp_path, clip):
+    """Two spawned processes (each imports dfertools: slow on a busy
+    machine)."""
+    src = tmp_path / 'videos'
+    src.mkdir()
+    write_mp4(src / 'a.mp4', clip[0][:12])
+    write_mp4(src / 'b.mp4', clip[0][12:])
+    write_mp4(src / 'noface.mp4', faceless_clip())
+    (src / 'thumb.jpg').write_bytes(b'')  # a stray image: not a frame dir
+    one = extract_faces(str(src), str(tmp_path / 'one'), dict(size=32),
+                        log=print)
+    two = extract_faces(str(src), str(tmp_path / 'two'), dict(size=32),
+                        workers=2, log=print)
+    stats = [{k: v for k, v in r.items() if k not in ('output', 'status')}
+             for r in sorted(one['done'], key=lambda r: r['input'])]
+    assert len(stats) == 2
+    assert stats == [
+        {k: v for k, v in r.items() if k not in ('output', 'status')}
+        for r in sorted(two['done'], key=lambda r: r['input'])]
+    assert [osp.basename(r['input']) for r in two['failed']] == [
+        'noface.mp4']
+
+
 def test_resume_redoes_other_settings_and_skips_out_dir(tmp_path, clip):
     src = tmp_path / 'videos'
     src.mkdir()

@@ -18,11 +18,14 @@ listed with the reason and retried on the next run.
 
 When all clips are handled, ``OUT/manifest.csv`` (one row per finished
 clip) and ``OUT/failures.csv`` (``input,reason``) are written atomically.
-Clips run in ``workers`` processes; a progress line with rate and ETA is
-printed per clip.
+Clips run in ``workers`` processes (started with ``spawn``: a detector
+registered only in the main script, not in an importable module or plugin,
+is unknown to them); a progress line with rate and ETA is printed per
+clip.
 """
 import csv
 import json
+import multiprocessing as mp
 import os
 import os.path as osp
 import time
@@ -41,8 +44,11 @@ MANIFEST_FIELDS = ('input', 'output', 'frames', 'face_frames', 'fps',
 
 
 def _is_frame_folder(path: str) -> bool:
-    return any(n.lower().endswith(FRAME_EXTENSIONS)
-               for n in os.listdir(path))
+    """Image files and no video files (a folder of videos with a stray
+    thumbnail is still searched for videos)."""
+    names = [n.lower() for n in os.listdir(path)]
+    return (any(n.endswith(FRAME_EXTENSIONS) for n in names)
+            and not any(n.endswith(VIDEO_EXTENSIONS) for n in names))
 
 
 def find_inputs(src: str, exclude: Optional[str] = None
@@ -199,7 +205,10 @@ def extract_faces(src: str, out_dir: str, cropper_cfg: Optional[Dict] = None,
         for i, job in enumerate(jobs, 1):
             report(i, process_clip(cropper, *job))
     else:
-        with ProcessPoolExecutor(workers, initializer=_init_worker,
+        # spawn, not fork: a forked child can inherit a lock held by one of
+        # the parent's threads (OpenCV's pool, torch) and hang for ever
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn'),
+                                 initializer=_init_worker,
                                  initargs=(cropper_cfg,)) as ex:
             futures = [ex.submit(_run_job, j) for j in jobs]
             for i, fut in enumerate(as_completed(futures), 1):
