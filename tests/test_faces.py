@@ -202,7 +202,7 @@ def test_extraction_resume_and_failures(tmp_path, clip):
     assert not list((out / 'sub').glob('.*tmp*'))
 
 
-def test_extract_faces_tool_frames(tmp_path, clip):
+def test_extract_faces_tool_frames(tmp_path, clip, capsys):
     spec = importlib.util.spec_from_file_location(
         'extract_faces_tool', osp.join(ROOT, 'tools/data/extract_faces.py'))
     tool = importlib.util.module_from_spec(spec)
@@ -219,6 +219,16 @@ def test_extract_faces_tool_frames(tmp_path, clip):
     bad = tmp_path / 'bad.mp4'
     bad.write_bytes(b'junk')
     assert tool.main([str(bad), '--out', str(out)]) == 2
+    with pytest.raises(SystemExit):  # one line naming the closest detector
+        tool.run_main(tool.main, [video, '--out', str(out), '--detector',
+                                  'HaarDetector'])
+    assert "did you mean 'HaarFaceDetector'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        tool.run_main(tool.main, [video, '--out', str(out), '--detector',
+                                  'YuNetFaceDetector', '--detector-arg',
+                                  'model_path=/missing/yunet.onnx'])
+    err = capsys.readouterr().err
+    assert 'FileNotFoundError' in err and 'OpenCV Zoo' in err
 
 
 def test_face_crop_transform_in_pipeline(tmp_path, clip):

@@ -40,6 +40,13 @@ def add_face_args(p: argparse.ArgumentParser) -> None:
 
 
 def cropper_cfg(args, size: int) -> dict:
+    """``FaceCropper`` arguments from the parsed options; an unregistered
+    ``--detector`` is an ``ArgumentTypeError`` with the closest names."""
+    from dfertools.registry import FACE_DETECTORS, unregistered_message
+    if FACE_DETECTORS.get(args.detector) is None:
+        raise argparse.ArgumentTypeError(
+            '--detector: ' + unregistered_message(FACE_DETECTORS,
+                                                  args.detector))
     return dict(detector=dict(type=args.detector, **dict(args.detector_arg)),
                 size=size, margin=args.margin, sigma=args.sigma,
                 align=args.align, detect_every=args.detect_every,
