@@ -6,8 +6,8 @@ Each node is a child of the MMAction2 node of the same name, so a config with
 MMAction2's (``VisionTransformer``, ``Recognizer3D``). ``locations`` name the
 dfertools package that fills each node, so building imports it lazily.
 
-``MASKERS`` is ours alone. Third-party packages register into it (or any other
-node) in one of two ways:
+``MASKERS`` and ``FACE_DETECTORS`` are ours alone. Third-party packages
+register into them (or any other node) in one of two ways:
 
 * ``custom_imports=dict(imports=['my_plugin'])`` in a config (MMEngine), or
 * declaring an entry point in the group ``dfertools.plugins``; such packages
@@ -49,6 +49,8 @@ WEIGHT_INITIALIZERS = _node('weight initializer', mma.WEIGHT_INITIALIZERS,
                             'dfertools.models')
 MASKERS = DFERRegistry('masker', scope='dfertools',
                        locations=['dfertools.models.maskers'])
+FACE_DETECTORS = DFERRegistry('face detector', scope='dfertools',
+                              locations=['dfertools.datasets.faces'])
 
 OPTIMIZERS = _node('optimizer', mma.OPTIMIZERS, 'dfertools.engine')
 OPTIM_WRAPPERS = _node('optim_wrapper', mma.OPTIM_WRAPPERS,

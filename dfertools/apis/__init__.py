@@ -1,2 +1,6 @@
 """dfertools.apis."""
-from .inference import inference_recognizer, init_recognizer  # noqa: F401
+from .inference import (build_test_pipeline, inference_recognizer,  # noqa
+                        init_recognizer)
+from .batch_inference import batch_inference  # noqa: F401
+from .sliding_window import (sliding_window_inference,  # noqa: F401
+                             write_timeline_csv)

@@ -10,7 +10,7 @@ docs/developer_guide.md); the per-view probabilities (``average_clips=
 'prob'``) are averaged, as ``DFERMetric`` does.
 """
 import os.path as osp
-from typing import List, Optional, Union
+from typing import Optional, Union
 
 import numpy as np
 import torch
@@ -22,30 +22,8 @@ from mmengine.registry import init_default_scope
 from dfertools.models.utils.checkpoint_convert import (convert_state_dict,
                                                        read_state_dict)
 from dfertools.registry import MODELS
-
-
-def _test_dataset_cfg(cfg: Config) -> dict:
-    loader = cfg.get('test_dataloader') or cfg.get('val_dataloader') or {}
-    return dict(loader.get('dataset', {}))
-
-
-def _test_pipeline(cfg: Config) -> list:
-    pipeline = cfg.get('test_pipeline') or _test_dataset_cfg(cfg).get(
-        'pipeline')
-    if not pipeline:
-        raise KeyError(f'{cfg.filename}: no test_pipeline (nor '
-                       'test_dataloader.dataset.pipeline) in the config.')
-    return pipeline
-
-
-def class_names(cfg: Config, num_classes: int) -> List[str]:
-    """``cfg.class_names``, the test dataset's ``metainfo.classes`` or
-    ``'0'..'C-1'``."""
-    names = cfg.get('class_names') or _test_dataset_cfg(cfg).get(
-        'metainfo', {}).get('classes')
-    if names and len(names) == num_classes:
-        return list(names)
-    return [str(i) for i in range(num_classes)]
+from .pipeline_parts import (class_names, config_test_dataset,
+                             config_test_pipeline, with_face_crop)
 
 
 def init_recognizer(config: Union[str, Config],
@@ -79,9 +57,27 @@ def init_recognizer(config: Union[str, Config],
     return model.to(device).eval()
 
 
+def build_test_pipeline(cfg: Config, face_crop: Optional[dict] = None
+                        ) -> Compose:
+    """The config's test pipeline; with ``face_crop`` (``FaceCrop``
+    arguments, ``{}`` for the defaults) a face crop follows the decode
+    step."""
+    init_default_scope(cfg.get('default_scope', 'dfertools'))
+    pipeline = config_test_pipeline(cfg)
+    if face_crop is not None:
+        pipeline = with_face_crop(pipeline, face_crop)
+    return Compose(pipeline)
+
+
 def inference_recognizer(model: torch.nn.Module, video: str,
-                         num_views: Optional[int] = None) -> dict:
+                         num_views: Optional[int] = None,
+                         face_crop: Optional[dict] = None,
+                         pipeline: Optional[Compose] = None) -> dict:
     """Run all test views of ``video`` (file or frame folder).
+
+    ``face_crop``: crop the face first (``FaceCrop`` arguments; ``{}``:
+    defaults). ``pipeline``: a :func:`build_test_pipeline` to reuse over
+    many videos.
 
     Returns ``dict(probs [C], view_probs [V, C], pred_label, classes)``.
     """
@@ -89,10 +85,10 @@ def inference_recognizer(model: torch.nn.Module, video: str,
         raise FileNotFoundError(f'{video!r} is neither a video file nor a '
                                 'folder of frames.')
     cfg = model.cfg
-    init_default_scope(cfg.get('default_scope', 'dfertools'))
-    pipeline = Compose(_test_pipeline(cfg))
+    if pipeline is None:
+        pipeline = build_test_pipeline(cfg, face_crop)
     if num_views is None:
-        num_views = int(_test_dataset_cfg(cfg).get('num_views', 1))
+        num_views = int(config_test_dataset(cfg).get('num_views', 1))
     samples = []
     for view_id in range(num_views):
         results = dict(filename=video, video_id=video, view_id=view_id,
