@@ -127,6 +127,9 @@ def _explain_unregistered(build):
 Registry.build = _explain_unregistered(Registry.build)
 
 
+import mmengine.registry as _mme_registry  # noqa: E402
+
+
 def _node(name: str, parent: Registry, *locations: str) -> DFERRegistry:
     return DFERRegistry(name, parent=parent, locations=list(locations))
 
@@ -138,6 +141,8 @@ LOOPS = _node('loop', mma.LOOPS, 'dfertools.engine')
 HOOKS = _node('hook', mma.HOOKS, 'dfertools.engine', 'dfertools.datasets')
 LOG_PROCESSORS = _node('log processor', mma.LOG_PROCESSORS,
                        'dfertools.engine')
+# mmaction2 has no strategy registry: hang ours under MMEngine's
+STRATEGIES = _node('strategy', _mme_registry.STRATEGIES, 'dfertools.engine')
 
 DATASETS = _node('dataset', mma.DATASETS, 'dfertools.datasets')
 DATA_SAMPLERS = _node('data sampler', mma.DATA_SAMPLERS, 'dfertools.datasets')
