@@ -1,4 +1,5 @@
-"""FSDP (FlexibleRunner + DFERFSDPStrategy) with 2 CPU gloo processes:
+"""FSDP (FlexibleRunner + DFERFSDPStrategy) with 2 CPU gloo processes, for
+a fine-tuning recognizer and the HI2M pretrainer (MaskedVideoPretrainer):
 trains, checkpoints, resumes, and follows DDP's loss curve."""
 import json
 
@@ -7,8 +8,7 @@ import pytest
 from dfertools.utils.checkpoint import safe_load
 from tests.fixtures.cli import check_ok, free_port, run
 
-DDP_CFG = 'tests/fixtures/configs/toy_recognizer_probe.py'
-FSDP_CFG = 'tests/fixtures/configs/toy_recognizer_fsdp.py'
+CONFIGS = 'tests/fixtures/configs/'
 
 
 def _train(cfg, work, epochs, *extra):
@@ -24,10 +24,12 @@ def _probe(work):
 
 
 @pytest.mark.slow
-def test_fsdp_trains_resumes_and_matches_ddp(tmp_path):
+@pytest.mark.parametrize('model', ['toy_recognizer', 'toy_pretrainer'])
+def test_fsdp_trains_resumes_and_matches_ddp(tmp_path, model):
     ddp, fsdp = tmp_path / 'ddp', tmp_path / 'fsdp'
-    _train(DDP_CFG, ddp, 3)
-    out = _train(FSDP_CFG, fsdp, 2)
+    fsdp_cfg = f'{CONFIGS}{model}_fsdp.py'
+    _train(f'{CONFIGS}{model}_probe.py', ddp, 3)
+    out = _train(fsdp_cfg, fsdp, 2)
     assert 'FullyShardedDataParallel' in out or 'FSDP' in out
     ckpt = safe_load(fsdp / 'epoch_2.pth')
     assert (ckpt['meta']['epoch'], ckpt['meta']['iter']) == (2, 4)
@@ -36,7 +38,7 @@ def test_fsdp_trains_resumes_and_matches_ddp(tmp_path):
     assert {k: tuple(v.shape) for k, v in ckpt['state_dict'].items()} == \
         {k: tuple(v.shape) for k, v in ref.items()}
     first = _probe(fsdp)
-    out = _train(FSDP_CFG, fsdp, 3, '--resume')
+    out = _train(fsdp_cfg, fsdp, 3, '--resume')
     assert 'resumed epoch: 2, iter: 4' in out
     second = _probe(fsdp)
     ddp_runs = _probe(ddp)
@@ -47,7 +49,13 @@ def test_fsdp_trains_resumes_and_matches_ddp(tmp_path):
                                             rel=1e-4, abs=1e-5)
         # the resumed run saw the third epoch's samples, as DDP did
         assert second[rank]['ids'] == ddp_runs[rank]['ids'][16:]
+    # same weights up to summation order: AdamW turns the rounding noise
+    # of near-zero gradients into updates of up to lr (3e-3 for the
+    # pretrainer), so compare the whole state (measured: 7e-4 relative L2
+    # for the pretrainer)
     final = safe_load(fsdp / 'epoch_3.pth')['state_dict']
     ddp_final = safe_load(ddp / 'epoch_3.pth')['state_dict']
-    for key, value in ddp_final.items():
-        assert final[key].float().sub(value.float()).abs().max() < 1e-4, key
+    diff = sum(final[k].float().sub(v.float()).pow(2).sum()
+               for k, v in ddp_final.items())
+    norm = sum(v.float().pow(2).sum() for v in ddp_final.values())
+    assert (diff / norm).sqrt() < 2e-3
