@@ -7,9 +7,10 @@ MMEngine's ``FlexibleRunner``::
     strategy = dict(type='dfertools.DFERFSDPStrategy')
 
 (the scope prefix is needed: ``FlexibleRunner`` builds the strategy before
-it sets the default scope). On CUDA this is exactly MMEngine's ``FSDPStrategy`` (torch's
-``FullyShardedDataParallel`` through ``MMFullyShardedDataParallel``, one
-GPU per process, ``device_id = LOCAL_RANK``). On a machine without CUDA,
+it sets the default scope). On CUDA this is MMEngine's ``FSDPStrategy``
+(torch's ``FullyShardedDataParallel`` through
+``MMFullyShardedDataParallel``, one GPU per process, ``device_id =
+LOCAL_RANK``). On a machine without CUDA,
 MMEngine's strategy cannot start: it passes ``device_id=int(LOCAL_RANK)``
 and torch's FSDP turns an integer into an accelerator device (torch 2.13:
 ``RuntimeError: Cannot access accelerator device when none is
@@ -27,9 +28,8 @@ already live on the CPU torch 2.13's FSDP then segfaults (SIGSEGV in
 saving the first checkpoint), so on CPU it gathers without offloading,
 which is the same thing there. Resuming fails in MMEngine 0.10.7 on any
 device (:meth:`DFERFSDPStrategy.load_optim_state_dict` says why); fixed
-here. That is what lets the tests train FSDP with CPU
-processes; everything else (state-dict types, checkpoint layout, resume)
-is MMEngine's.
+here. Everything else (wrapping, sharding, state-dict types, checkpoint
+layout, the rest of resuming) is MMEngine's.
 """
 import torch
 from mmengine._strategy import FSDPStrategy
