@@ -17,6 +17,7 @@ register into them (or any other node) in one of two ways:
 The node class (plugin loading, the "did you mean" message for an
 unregistered type) is :class:`dfertools.utils.registry_node.DFERRegistry`.
 """
+import mmengine.registry as mme
 from mmengine.registry import Registry
 
 from .utils import compat  # noqa: F401  (before mmaction)
@@ -36,6 +37,8 @@ LOOPS = _node('loop', mma.LOOPS, 'dfertools.engine')
 HOOKS = _node('hook', mma.HOOKS, 'dfertools.engine', 'dfertools.datasets')
 LOG_PROCESSORS = _node('log processor', mma.LOG_PROCESSORS,
                        'dfertools.engine')
+# mmaction2 has no strategy registry: hang ours under MMEngine's
+STRATEGIES = _node('strategy', mme.STRATEGIES, 'dfertools.engine')
 
 DATASETS = _node('dataset', mma.DATASETS, 'dfertools.datasets')
 DATA_SAMPLERS = _node('data sampler', mma.DATA_SAMPLERS, 'dfertools.datasets')

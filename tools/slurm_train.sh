@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Train under SLURM, one task per GPU:
+# Train under SLURM, one task per GPU (or per CPU process, with gloo):
 #   bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [GPUS] [args]
-# Env: GPUS_PER_NODE (default min(GPUS, 8)), CPUS_PER_TASK (5), SRUN_ARGS.
+# GPUS is the number of tasks (ranks). Env: GPUS_PER_NODE (default
+# min(GPUS, 8); 0 = CPU nodes: no --gres, gloo), TASKS_PER_NODE (default
+# GPUS_PER_NODE, or GPUS when it is 0), CPUS_PER_TASK (5), SRUN_ARGS.
+# Inside an sbatch allocation srun starts a job step of that allocation.
 # Preemptible jobs: pass --resume so a requeued job continues from the work
 # dir's last checkpoint (or starts fresh, keeping load_from, if none).
 set -euo pipefail
@@ -20,6 +23,13 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
     shift
 fi
 GPUS_PER_NODE=${GPUS_PER_NODE:-$((GPUS < 8 ? GPUS : 8))}
+if [ "$GPUS_PER_NODE" -gt 0 ]; then
+    TASKS_PER_NODE=${TASKS_PER_NODE:-$GPUS_PER_NODE}
+    GRES=(--gres=gpu:"$GPUS_PER_NODE")
+else
+    TASKS_PER_NODE=${TASKS_PER_NODE:-$GPUS}
+    GRES=()
+fi
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -29,9 +39,9 @@ PYTHON=${PYTHON:-python}
 # shellcheck disable=SC2086
 PYTHONPATH="$ROOT:${PYTHONPATH:-}" srun -p "$PARTITION" \
     --job-name="$JOB_NAME" \
-    --gres=gpu:"$GPUS_PER_NODE" \
+    "${GRES[@]}" \
     --ntasks="$GPUS" \
-    --ntasks-per-node="$GPUS_PER_NODE" \
+    --ntasks-per-node="$TASKS_PER_NODE" \
     --cpus-per-task="$CPUS_PER_TASK" \
     --kill-on-bad-exit=1 \
     $SRUN_ARGS \

@@ -13,8 +13,9 @@ these of its known problems fixed:
   MMEngine's bare ``AssertionError`` deep inside the Runner.
 * ``--auto-scale-lr`` fails with the config's name when ``auto_scale_lr``
   or its ``base_batch_size`` is missing.
-* Without CUDA, ``nccl`` becomes ``gloo``, the ``pytorch`` launcher's
-  process group is created here (MMEngine's calls ``torch.cuda.set_device``)
+* Without CUDA, ``nccl`` becomes ``gloo``, the ``pytorch`` and ``slurm``
+  launchers' process group is created here (MMEngine's call
+  ``torch.cuda.set_device``; :mod:`dfertools.utils.slurm_env`)
   and DDP wraps the CPU model without ``device_ids``, so
   ``tools/dist_train.sh`` runs CPU processes.
 * ``--dist-timeout`` / ``env_cfg.dist_cfg.timeout`` bound how long a
@@ -136,9 +137,9 @@ def use_gloo_without_cuda(cfg: Config) -> None:
     if cfg.get('launcher', 'none') == 'none':
         return
     if cfg.launcher == 'slurm':
-        raise RuntimeError(
-            '--launcher slurm needs CUDA GPUs (MMEngine binds each task to '
-            'a GPU); on CPU use tools/dist_train.sh, i.e. --launcher pytorch')
+        # MMEngine's slurm launcher calls torch.cuda.set_device first
+        from .slurm_env import export_rank_env
+        export_rank_env()
     if cfg.get('model_wrapper_cfg') is None:
         # DDP of a CPU module must not get device_ids
         cfg.model_wrapper_cfg = dict(
@@ -147,7 +148,7 @@ def use_gloo_without_cuda(cfg: Config) -> None:
             find_unused_parameters=cfg.get('find_unused_parameters', False))
     import torch.distributed as dist
     if not dist.is_initialized():
-        # MMEngine's pytorch launcher calls torch.cuda.set_device first
+        # MMEngine's launchers call torch.cuda.set_device first
         kwargs = {}
         if dist_cfg.get('timeout') is not None:  # seconds, as MMEngine's
             kwargs['timeout'] = dist_guard.as_timedelta(dist_cfg['timeout'])
