@@ -8,7 +8,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from dfertools.utils.benchmark import build_mmaction_pair, run_benchmark
+from dfertools.benchmark.harness import build_mmaction_pair, run_benchmark
 
 torch.set_num_threads(1)
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -145,7 +145,7 @@ def test_bf16_autocast_smoke_with_comparison():
 def test_autocast_context_and_bad_amp():
     import pytest
 
-    from dfertools.utils.benchmark import autocast
+    from dfertools.benchmark.harness import autocast
     with autocast('cpu', 'bf16'):
         y = torch.nn.functional.linear(torch.randn(2, 4), torch.randn(3, 4))
     assert y.dtype == torch.bfloat16

@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from dfertools.utils.gpu_check import STEPS, step_datawait
+from dfertools.benchmark.gpu_check import STEPS, step_datawait
 from tests.fixtures.cli import run, run_tool
 
 SCRIPT = 'tools/analysis/gpu_check.sh'

@@ -9,7 +9,7 @@ Reports the median step time, clips/s, peak memory and FLOPs per clip (and
 MFU on CUDA); ``--compare mmaction-vit`` times mmaction2's
 VisionTransformer with the same weights alternately with ours, and in
 ``--mode data`` mmaction2's decord pipeline on the same files. See
-dfertools/utils/benchmark.py and docs/benchmarks.md.
+dfertools/benchmark/harness.py and docs/benchmarks.md.
 """
 import argparse
 import json
@@ -17,7 +17,7 @@ import json
 from mmengine.config import Config
 
 from dfertools.utils.cfg_options import CfgOptionsAction as DictAction
-from dfertools.utils.benchmark import (AMP_CHOICES, COMPARE_CHOICES, MODES,
+from dfertools.benchmark.harness import (AMP_CHOICES, COMPARE_CHOICES, MODES,
                                        run_benchmark)
 
 

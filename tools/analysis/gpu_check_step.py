@@ -7,13 +7,13 @@
 STEP: environment, finetune, pretrain, ddp, datawait (needs --work-dir of a
 finished tools/train.py run), loader (needs --data-root). ``--device cpu
 --tiny`` runs a step on CPU with tiny models (the tests' smoke runs). See
-dfertools/utils/gpu_check.py and docs/benchmarks.md ("GPU").
+dfertools/benchmark/gpu_check.py and docs/benchmarks.md ("GPU").
 """
 import argparse
 import json
 
 import dfertools  # noqa: F401  (compat shims before mmaction)
-from dfertools.utils import gpu_check
+from dfertools.benchmark import gpu_check
 from dfertools.utils.tool_errors import run_main
 
 

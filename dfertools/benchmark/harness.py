@@ -16,7 +16,7 @@ time is the figure that other processes disturb least).
 ``VisionTransformer`` at the config's size, copies the SAME weights into our
 ``VideoViT`` through :mod:`dfertools.models.utils.checkpoint_convert`,
 checks the outputs agree and times both ALTERNATELY (A, B, A, B, ...) so
-that machine drift hits both. ``data`` mode: :mod:`.benchmark_data`.
+that machine drift hits both. ``data`` mode: :mod:`.data`.
 
 Peak memory: CUDA ``max_memory_allocated``; CPU the growth of the process'
 max RSS (``getrusage``) during the timed run - 0 once an earlier run already
@@ -26,45 +26,19 @@ FLOPs for a training step) by a bf16 matmul peak measured in the same run.
 import contextlib
 import copy
 import functools
-import resource
 import time
-from typing import Callable, Dict, Optional, Sequence
+from typing import Callable, Dict, Optional
 
 import torch
 import torch.nn.functional as F
 
 from dfertools.utils.flops import model_complexity
+from .common import (AMP_CHOICES, autocast, clip_shape,  # noqa: F401
+                     max_rss_mib, median, sync)
+from .data import benchmark_data
 
 COMPARE_CHOICES = ('mmaction-vit', )
 MODES = ('train', 'pretrain', 'infer', 'data')
-
-
-AMP_CHOICES = ('none', 'bf16')
-
-
-def autocast(device, amp: str = 'none'):
-    """The forward's autocast context: ``bf16`` autocast (as the configs'
-    ``AmpOptimWrapper(dtype='bfloat16')`` trains) or none (fp32)."""
-    if amp not in AMP_CHOICES:
-        raise ValueError(f'amp must be one of {AMP_CHOICES}, got {amp!r}.')
-    if amp == 'none':
-        return contextlib.nullcontext()
-    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16)
-
-
-def _sync(device):
-    if torch.device(device).type == 'cuda':
-        torch.cuda.synchronize()
-
-
-def _median(xs: Sequence[float]) -> float:
-    s = sorted(xs)
-    n = len(s)
-    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
-
-
-def _max_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.
 
 
 def time_alternating(fns: Dict[str, Callable], steps: int, warmup: int,
@@ -73,7 +47,7 @@ def time_alternating(fns: Dict[str, Callable], steps: int, warmup: int,
     for _ in range(warmup):
         for fn in fns.values():
             fn()
-    _sync(device)
+    sync(device)
     times = {k: [] for k in fns}
     cpu_times = {k: [] for k in fns}
     peaks = {}
@@ -81,21 +55,21 @@ def time_alternating(fns: Dict[str, Callable], steps: int, warmup: int,
         if torch.device(device).type == 'cuda':
             torch.cuda.reset_peak_memory_stats()
             fn()
-            _sync(device)
+            sync(device)
             peaks[name] = torch.cuda.max_memory_allocated() / 2**20
         else:
-            before = _max_rss_mib()
+            before = max_rss_mib()
             fn()
-            peaks[name] = _max_rss_mib() - before
+            peaks[name] = max_rss_mib() - before
     for _ in range(steps):
         for name, fn in fns.items():
             t0, c0 = time.perf_counter(), time.process_time()
             fn()
-            _sync(device)
+            sync(device)
             times[name].append(time.perf_counter() - t0)
             cpu_times[name].append(time.process_time() - c0)
-    return {k: dict(median_s=_median(v), times_s=v,
-                    median_cpu_s=_median(cpu_times[k]),
+    return {k: dict(median_s=median(v), times_s=v,
+                    median_cpu_s=median(cpu_times[k]),
                     cpu_times_s=cpu_times[k], peak_mem_mib=peaks[k])
             for k, v in times.items()}
 
@@ -116,14 +90,6 @@ def bf16_matmul_peak_tflops(device, n: int = 8192, iters: int = 20) -> float:
     end.record()
     torch.cuda.synchronize()
     return 2 * n**3 * iters / (start.elapsed_time(end) / 1e3) / 1e12
-
-
-def clip_shape(cfg) -> tuple:
-    """``(T, H, W)`` of one clip from ``cfg.model.backbone``."""
-    bb = cfg.model.backbone
-    size = bb.get('img_size', 224)
-    h, w = (size, size) if isinstance(size, int) else tuple(size)
-    return bb.get('num_frames', 16), h, w
 
 
 def build_recognizer(cfg, device):
@@ -167,14 +133,14 @@ def pretrain_flops_per_clip(model, cfg) -> int:
     encoder on the visible tokens, decoder, targets) of a masked pretrainer,
     counted on CPU on a random clip; the mask ratio is what it is in the
     config."""
-    from .flops import count_flops
+    from dfertools.utils.flops import count_flops
     data = model.data_preprocessor(random_batch(cfg, 1, 'cpu'), True)
     with torch.no_grad():
         flops, _ = count_flops(model, **data, mode='loss')
     return flops
 
 
-def _recognizer_step(model, data, train: bool,
+def recognizer_step(model, data, train: bool,
                      opt_kwargs: Optional[dict] = None,
                      amp_ctx: Callable = contextlib.nullcontext) -> Callable:
     if not train:
@@ -197,7 +163,7 @@ def _recognizer_step(model, data, train: bool,
     return step
 
 
-def _module_step(fwd: Callable, params, x, y, train: bool,
+def module_step(fwd: Callable, params, x, y, train: bool,
                  opt_kwargs: Optional[dict] = None,
                  amp_ctx: Callable = contextlib.nullcontext) -> Callable:
     if not train:
@@ -281,9 +247,9 @@ def compare_mmaction_vit(cfg, batch: int, steps: int, warmup: int, train: bool,
     kw = adamw_kwargs(cfg)
     ctx = functools.partial(autocast, device, amp)
     res = time_alternating(
-        dict(ours=_module_step(ours_fwd, ours.parameters(), x, y, train, kw,
+        dict(ours=module_step(ours_fwd, ours.parameters(), x, y, train, kw,
                                ctx),
-             theirs=_module_step(theirs, theirs.parameters(), x, y, train,
+             theirs=module_step(theirs, theirs.parameters(), x, y, train,
                                  None, ctx)),
         steps, warmup, device)
     o, t = res['ours'], res['theirs']
@@ -315,7 +281,6 @@ def run_benchmark(cfg, mode: str, batch: int = 2, steps: int = 10,
                   threads=torch.get_num_threads(), steps=steps,
                   warmup=warmup, config=getattr(cfg, 'filename', None))
     if mode == 'data':
-        from .benchmark_data import benchmark_data
         result.update(benchmark_data(cfg, batch, steps, warmup,
                                      compare is not None, num_workers,
                                      num_repeats))
@@ -338,7 +303,7 @@ def run_benchmark(cfg, mode: str, batch: int = 2, steps: int = 10,
     step_flops = cx['flops'] * batch * (3 if train else 1)
     model = build_recognizer(cfg, device)
     res = time_alternating(
-        dict(ours=_recognizer_step(model, random_batch(cfg, batch, device),
+        dict(ours=recognizer_step(model, random_batch(cfg, batch, device),
                                    train, adamw_kwargs(cfg),
                                    functools.partial(autocast, device, amp))),
         steps, warmup, device)['ours']

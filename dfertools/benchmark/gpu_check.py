@@ -29,9 +29,9 @@ from typing import Optional
 import torch
 from mmengine.config import Config
 
-from .benchmark import (_recognizer_step, adamw_kwargs, autocast,
-                        build_recognizer, random_batch, run_benchmark,
-                        time_alternating)
+from .common import autocast
+from .harness import (adamw_kwargs, build_recognizer, random_batch,
+                      recognizer_step, run_benchmark, time_alternating)
 
 FINETUNE_CFG = 'configs/benchmark/vit-s_synth-dfer-160.py'
 PRETRAIN_CFG = 'configs/hi2m/vit-b_vox2.py'
@@ -145,7 +145,7 @@ def step_ddp(device: str, tiny: bool = False) -> dict:
             opt.step()
         res = time_alternating(
             dict(ddp=ddp_step,
-                 plain=_recognizer_step(plain, data, True, kw,
+                 plain=recognizer_step(plain, data, True, kw,
                                         lambda: autocast(device, 'bf16'))),
             s['steps'], s['warmup'], device)
         # a world of one: DDP must train exactly like the plain model

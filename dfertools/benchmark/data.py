@@ -14,7 +14,7 @@ from typing import List, Optional
 
 import torch
 
-from .benchmark import _median, clip_shape
+from .common import clip_shape, median
 
 def mmaction_train_pipeline(clip_len: int, frame_interval: int,
                             size) -> List[dict]:
@@ -90,7 +90,7 @@ def _time_loader(loader, steps: int, warmup: int) -> dict:
     # with num_workers=0, just collation / transfer from workers otherwise;
     # total_cpu_ms_per_clip: this process + its reaped workers, per clip
     # produced (an estimate with workers: prefetch depth assumed full)
-    return dict(median_s=_median(times), times_s=times, clips=clips,
+    return dict(median_s=median(times), times_s=times, clips=clips,
                 clips_per_s=clips / total, cpu_s=cpu,
                 clips_per_cpu_s=clips / max(cpu, 1e-9),
                 total_cpu_ms_per_clip=1e3 * all_cpu / produced)
