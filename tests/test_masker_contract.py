@@ -54,8 +54,9 @@ def test_token_count_must_match_grid(name, kwargs, grids):
 def test_registry_holds_the_package_and_the_plugin():
     """The parametrization above reaches every masker module of the
     package and the plugin's masker."""
-    package = {m.__module__.split('.')[-1] for m in MASKERS.module_dict.values()
-               if m.__module__.startswith(maskers_pkg.__name__ + '.')}
+    package = {cls.__module__.split('.')[-1]
+               for cls in MASKERS.module_dict.values()
+               if cls.__module__.startswith(maskers_pkg.__name__ + '.')}
     assert {'random', 'tube', 'tube_window', 'hrd', 'fixed_tube'} <= package
     assert MASKERS.get('ToyShiftMasker').__module__ == PLUGIN
     assert 'ToyShiftMasker' in NAMES and 'HRDMasker' in NAMES
