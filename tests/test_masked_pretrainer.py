@@ -95,10 +95,30 @@ def test_hrd_loss_reaches_policy_only():
 
 def test_hrd_loss_requires_log_prob():
     cfg = dict(FAMILIES['videomae'], hrd_loss=dict(type='HRDPolicyLoss'))
-    model = MODELS.build(dict(type='MaskedVideoPretrainer', **cfg))
+    # refused when built, naming both config keys
+    with pytest.raises(ValueError, match=r"model\.hrd_loss .*log_prob.*"
+                       r"model\.masker\.type='TubeMasker'"):
+        MODELS.build(dict(type='MaskedVideoPretrainer', **cfg))
+    # a loss attached after the build still fails at the loss step
+    model = build('videomae')
+    model.hrd_loss = MODELS.build(dict(type='HRDPolicyLoss'))
     data = model.data_preprocessor(batch(), True)
     with pytest.raises(ValueError, match='log_prob'):
         model(**data, mode='loss')
+
+
+def test_policy_masker_requires_hrd_loss():
+    """Without model.hrd_loss the HRD policy gets no gradient: refused when
+    built; HI2M's lambda = 0 ablation is an hrd_loss with loss_weight 0."""
+    cfg = dict(FAMILIES['hi2m'], hrd_loss=None)
+    with pytest.raises(ValueError, match=r"model\.masker\.type='HRDMasker'"
+                       r'.*model\.hrd_loss.*None'):
+        MODELS.build(dict(type='MaskedVideoPretrainer', **cfg))
+    cfg['hrd_loss'] = dict(type='HRDPolicyLoss', loss_weight=0.)
+    model = MODELS.build(dict(type='MaskedVideoPretrainer', **cfg))
+    data = model.data_preprocessor(batch(), True)
+    losses = model(**data, mode='loss')
+    assert float(losses['loss_hrd'].detach()) == 0.0
 
 
 @pytest.mark.parametrize('family', ['videomae', 'hi2m'])

@@ -1,4 +1,5 @@
-"""Maskers: contract, tube structure, per-region counts, HRD sampling."""
+"""Maskers: counts, tube structure, per-region counts, HRD sampling (the
+contract every masker keeps is tests/test_masker_contract.py)."""
 import pytest
 import torch
 
@@ -6,24 +7,11 @@ from dfertools.models.maskers import RandomMasker, TubeMasker, TubeWindowMasker
 from dfertools.registry import MASKERS
 
 
-def _check_contract(out, b, n):
-    nv, nm = out.visible_idx.shape[1], out.masked_idx.shape[1]
-    assert out.visible_idx.shape[0] == out.masked_idx.shape[0] == b
-    assert nv + nm == n and out.mask.shape == (b, n)
-    assert out.mask.dtype == torch.bool
-    for r in range(b):
-        vis, msk = out.visible_idx[r].tolist(), out.masked_idx[r].tolist()
-        assert vis == sorted(vis) and msk == sorted(msk)
-        assert sorted(vis + msk) == list(range(n))
-        assert not out.mask[r, vis].any() and out.mask[r, msk].all()
-
-
-def test_random_masker_counts_and_contract():
+def test_random_masker_counts():
     torch.manual_seed(0)
     tokens = torch.randn(5, 4 * 3 * 3, 8)
     out = MASKERS.build(dict(type='RandomMasker', mask_ratio=0.75))(
         tokens, (4, 3, 3))
-    _check_contract(out, 5, 36)
     assert out.masked_idx.shape[1] == int(0.75 * 36) and out.log_prob is None
     # different samples get different masks (probability ~1)
     assert not torch.equal(out.mask[0], out.mask[1])
@@ -35,15 +23,9 @@ def test_tube_masker_identical_slices(grid, ratio):
     torch.manual_seed(1)
     t, h, w = grid
     out = TubeMasker(ratio)(torch.zeros(3, t * h * w, 4), grid)
-    _check_contract(out, 3, t * h * w)
     m = out.mask.view(3, t, h * w)
     assert (m == m[:, :1]).all(), 'every temporal slice must be identical'
     assert (m.sum(-1) == int(ratio * h * w)).all()
-
-
-def test_tube_masker_rejects_wrong_grid():
-    with pytest.raises(ValueError, match='grid'):
-        TubeMasker(0.9)(torch.zeros(1, 10, 4), (2, 2, 2))
 
 
 def test_tube_window_masker_equal_counts_per_region():
@@ -52,7 +34,6 @@ def test_tube_window_masker_equal_counts_per_region():
     masker = MASKERS.build(dict(type='TubeWindowMasker', mask_ratio=0.9,
                                 region_size=region))
     out = masker(torch.zeros(4, 800, 4), grid)
-    _check_contract(out, 4, 800)
     m = out.mask.view(4, 8, 10, 10)
     assert (m == m[:, :1]).all()  # a tube
     # cut into the 8 regions of 2x5x10 and count the visible tokens
@@ -86,7 +67,6 @@ def test_hrd_samples_distinct_right_count_and_log_probs():
     masker = _hrd().train()
     tokens = torch.randn(4, 2 * 3 * 4, 16)
     out = masker(tokens, (2, 3, 4))
-    _check_contract(out, 4, 24)
     assert out.visible_idx.shape[1] == 24 - int(0.75 * 24)
     for r in range(4):  # no duplicates
         assert len(set(out.visible_idx[r].tolist())) == 6

@@ -16,6 +16,7 @@ import dfertools  # noqa: F401
 from dfertools.registry import MASKERS
 from dfertools.utils import plugins
 from tests.fixtures.cli import ROOT
+from tests.fixtures.masker_contract import check_contract
 
 PLUGIN_DIR = f'{ROOT}/examples/plugin_masker'
 PKG = 'dfertools_checkerboard'
@@ -101,8 +102,10 @@ def test_entry_point_route(tmp_path, clean_plugin_state):
     loaded = plugins.load_plugins(force=True)
     assert 'checkerboard' in loaded and PKG in sys.modules
     for ratio in (0.5, 0.75, 0.0):
-        _check_masker(MASKERS.build(dict(type='CheckerboardMasker',
-                                         mask_ratio=ratio)))
+        masker = MASKERS.build(dict(type='CheckerboardMasker',
+                                    mask_ratio=ratio))
+        _check_masker(masker)
+        check_contract(masker, (3, 4, 5))  # and eval determinism
 
 
 def test_entry_point_imported_automatically_by_registry(tmp_path,

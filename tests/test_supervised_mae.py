@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from mmaction.structures import ActionDataSample
 
-from dfertools.registry import MODELS
+from dfertools.registry import MASKERS, MODELS
 
 NUM_CLASSES = 7
 TINY_VIT = dict(type='VideoViT', arch=dict(embed_dims=48, num_layers=2,
@@ -170,7 +170,16 @@ def test_eval_ratio_zero_uses_every_token():
 
 
 def test_clear_errors():
-    model = build(masker=dict(type='RandomMasker', mask_ratio=0.7))
+    # refused when built, naming the config key ...
+    with pytest.raises(ValueError, match=r"model\.masker\.type='RandomMasker'"
+                       r'.*tube_structure'):
+        build(masker=dict(type='RandomMasker', mask_ratio=0.7))
+    with pytest.raises(ValueError, match=r'model\.eval_masker\.type=.*'
+                       'deterministic_eval'):
+        build(eval_masker=dict(type='TubeMasker', mask_ratio=0.7))
+    # ... and a masker swapped in afterwards still fails at the loss step
+    model = build()
+    model.masker = MASKERS.build(dict(type='RandomMasker', mask_ratio=0.7))
     data = model.data_preprocessor(batch(), True)
     with pytest.raises(ValueError, match='tube'):
         model(**data, mode='loss')

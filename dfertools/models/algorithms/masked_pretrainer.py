@@ -26,6 +26,7 @@ from torch import nn
 
 from dfertools.registry import MASKERS, MODELS
 from ..losses.tubelets import unpatchify
+from ..maskers.capabilities import check_policy_pairing
 
 
 def _build(cfg: Union[dict, nn.Module], registry=MODELS) -> nn.Module:
@@ -81,7 +82,8 @@ class MaskedVideoPretrainer(BaseModel):
             ``tubelet_size`` is filled from the backbone when left out.
         hsm (dict, optional): ``HardSampleMining`` config.
         hrd_loss (dict, optional): ``HRDPolicyLoss`` config; needs a masker
-            that returns ``log_prob``.
+            that returns ``log_prob`` (``provides_log_prob``), and a masker
+            that ``needs_policy_loss`` needs it (checked when built).
         data_preprocessor (dict, optional): defaults to mmaction's
             ``ActionDataPreprocessor`` with ImageNet mean/std, NCTHW.
     """
@@ -116,6 +118,13 @@ class MaskedVideoPretrainer(BaseModel):
         self.rec_loss = _build(rec_loss)
         self.hsm = _build(hsm) if hsm is not None else None
         self.hrd_loss = _build(hrd_loss) if hrd_loss is not None else None
+        self._check_masker_capabilities()
+
+    def _check_masker_capabilities(self) -> None:
+        """Refuse, when the model is built, a masker whose declared
+        capabilities do not fit the losses (docs/design.md, 'Masker
+        capabilities')."""
+        check_policy_pairing(self.masker, self.hrd_loss)
 
     # --- helpers --------------------------------------------------------
     @staticmethod

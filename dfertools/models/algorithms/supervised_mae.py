@@ -30,6 +30,7 @@ from typing import Dict, List, Optional, Tuple
 import torch
 
 from dfertools.registry import MASKERS, MODELS
+from ..maskers.capabilities import require
 from .masked_pretrainer import (MaskedVideoPretrainer, _build,
                                 _fill_from_backbone)
 
@@ -85,6 +86,21 @@ class SupervisedMAE(MaskedVideoPretrainer):
         self._capturing = False
         self._captured: Optional[dict] = None
         self._tube_checked = set()
+        self._check_tube_maskers()
+
+    def _check_tube_maskers(self) -> None:
+        """The soft masks need tube maskers, and ``predict`` a masker that
+        does not depend on the random state (checked when built)."""
+        need = 'the soft masks need ([B, n_t, n_s, D] visible tokens); use ' \
+            "TubeMasker / FixedTubeMasker"
+        require(self.masker, 'tube_structure', 'model.masker', need)
+        if self.eval_masker is not None:
+            require(self.eval_masker, 'tube_structure', 'model.eval_masker',
+                    need)
+            require(self.eval_masker, 'deterministic_eval',
+                    'model.eval_masker', 'the test-time hard mask needs (it '
+                    "must not depend on the random state); use "
+                    "FixedTubeMasker or eval_masker=None")
 
     # --- the shared encoder pass ----------------------------------------
     def _run(self, x: torch.Tensor) -> dict:

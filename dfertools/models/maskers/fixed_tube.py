@@ -25,7 +25,7 @@ import torch
 
 from dfertools.registry import MASKERS
 from ..utils.ratio_count import floor_near
-from .base import BaseMasker, MaskOutput, grid_size
+from .base import BaseMasker, MaskOutput
 
 
 GOLDEN = (5 ** 0.5 - 1) / 2
@@ -57,6 +57,8 @@ class FixedTubeMasker(BaseMasker):
     """
 
     PATTERNS = ('even', 'random')
+    tube_structure = True
+    deterministic_eval = True  # in train mode too: no random state at all
 
     def __init__(self, mask_ratio: float = 0.7, pattern: str = 'even',
                  seed: int = 0):
@@ -77,13 +79,10 @@ class FixedTubeMasker(BaseMasker):
             return mask
         return ~even_keep_mask(h, w, h * w - self.num_masked(h * w))
 
-    def forward(self, tokens: torch.Tensor,
-                grid: Tuple[int, int, int]) -> MaskOutput:
+    def sample(self, tokens: torch.Tensor,
+               grid: Tuple[int, int, int]) -> MaskOutput:
         b, n = tokens.shape[:2]
-        t, h, w = (int(g) for g in grid)
-        if n != grid_size(grid):
-            raise ValueError(f'FixedTubeMasker: {n} tokens do not match the '
-                             f'grid {tuple(grid)}')
+        t, h, w = grid
         # built on the CPU from the known pattern and moved once: no
         # data-dependent host sync, and it runs on the meta device (FLOPs)
         mask = self.spatial_mask(h, w).repeat(t)

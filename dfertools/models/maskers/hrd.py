@@ -25,7 +25,7 @@ from torch import nn
 
 from dfertools.registry import MASKERS
 from ..layers import TransformerBlock, init_vit_weights
-from .base import BaseMasker, MaskOutput, grid_size
+from .base import BaseMasker, MaskOutput
 
 
 def gumbel_topk(log_prob: torch.Tensor, k: int) -> torch.Tensor:
@@ -56,6 +56,9 @@ class HRDMasker(BaseMasker):
             of ``P`` instead of sampling.
     """
 
+    provides_log_prob = True
+    needs_policy_loss = True
+
     def __init__(self, mask_ratio: float = 0.9, embed_dims: int = 768,
                  num_heads: Optional[int] = None, mlp_ratio: float = 4.,
                  detach_input: bool = True, deterministic_eval: bool = True):
@@ -73,12 +76,9 @@ class HRDMasker(BaseMasker):
         logits = self.head(self.block(x)).squeeze(-1)
         return torch.log_softmax(logits.float(), dim=-1)
 
-    def forward(self, tokens: torch.Tensor,
-                grid: Tuple[int, int, int]) -> MaskOutput:
+    def sample(self, tokens: torch.Tensor,
+               grid: Tuple[int, int, int]) -> MaskOutput:
         n = tokens.shape[1]
-        if n != grid_size(grid):
-            raise ValueError(f'HRDMasker: {n} tokens do not match the grid '
-                             f'{tuple(grid)}')
         log_prob = self.log_probs(tokens)
         n_visible = n - self.num_masked(n)
         if self.training or not self.deterministic_eval:

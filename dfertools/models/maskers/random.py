@@ -9,7 +9,7 @@ from typing import Tuple
 import torch
 
 from dfertools.registry import MASKERS
-from .base import BaseMasker, MaskOutput, grid_size
+from .base import BaseMasker, MaskOutput
 
 
 def random_subset_mask(batch: int, n: int, k: int,
@@ -31,12 +31,9 @@ class RandomMasker(BaseMasker):
         mask_ratio (float): fraction of tokens hidden from the encoder.
     """
 
-    def forward(self, tokens: torch.Tensor,
-                grid: Tuple[int, int, int]) -> MaskOutput:
+    def sample(self, tokens: torch.Tensor,
+               grid: Tuple[int, int, int]) -> MaskOutput:
         b, n = tokens.shape[:2]
-        if n != grid_size(grid):
-            raise ValueError(f'{type(self).__name__}: {n} tokens do not '
-                             f'match the grid {tuple(grid)}')
         k = self.num_masked(n)
         mask = random_subset_mask(b, n, k, tokens.device)
         return self.from_mask(mask, n_masked=k)

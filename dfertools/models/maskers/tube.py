@@ -12,7 +12,7 @@ from typing import Tuple
 import torch
 
 from dfertools.registry import MASKERS
-from .base import BaseMasker, MaskOutput, grid_size
+from .base import BaseMasker, MaskOutput
 from .random import random_subset_mask
 
 
@@ -27,13 +27,12 @@ class TubeMasker(BaseMasker):
         mask_ratio (float): fraction of each slice's ``H'W'`` tokens hidden.
     """
 
-    def forward(self, tokens: torch.Tensor,
-                grid: Tuple[int, int, int]) -> MaskOutput:
+    tube_structure = True
+
+    def sample(self, tokens: torch.Tensor,
+               grid: Tuple[int, int, int]) -> MaskOutput:
         b, n = tokens.shape[:2]
-        t, h, w = (int(g) for g in grid)
-        if n != grid_size(grid):
-            raise ValueError(f'TubeMasker: {n} tokens do not match the grid '
-                             f'{tuple(grid)}')
+        t, h, w = grid
         spatial = random_subset_mask(b, h * w, self.num_masked(h * w),
                                      tokens.device)
         # tokens are in (t, h, w) order: repeat the slice mask T' times

@@ -14,7 +14,7 @@ from typing import Sequence, Tuple
 import torch
 
 from dfertools.registry import MASKERS
-from .base import BaseMasker, MaskOutput, grid_size
+from .base import BaseMasker, MaskOutput
 from .random import random_subset_mask
 
 
@@ -32,6 +32,8 @@ class TubeWindowMasker(BaseMasker):
             divide the token grid (default ``(2, 5, 10)`` on ``8x10x10``).
     """
 
+    tube_structure = True
+
     def __init__(self, mask_ratio: float = 0.9,
                  region_size: Sequence[int] = (2, 5, 10)):
         super().__init__(mask_ratio)
@@ -40,14 +42,17 @@ class TubeWindowMasker(BaseMasker):
                              f'(t, h, w), got {region_size}')
         self.region_size = tuple(int(r) for r in region_size)
 
-    def forward(self, tokens: torch.Tensor,
-                grid: Tuple[int, int, int]) -> MaskOutput:
+    def expected_num_masked(self, grid: Tuple[int, int, int]) -> int:
+        """``floor(rho * h*w)`` per ``h x w`` window and temporal slice."""
+        t, h, w = grid
+        _, rh, rw = self.region_size
+        return t * (h // rh) * (w // rw) * self.num_masked(rh * rw)
+
+    def sample(self, tokens: torch.Tensor,
+               grid: Tuple[int, int, int]) -> MaskOutput:
         b, n = tokens.shape[:2]
-        t, h, w = (int(g) for g in grid)
+        t, h, w = grid
         rt, rh, rw = self.region_size
-        if n != grid_size(grid):
-            raise ValueError(f'TubeWindowMasker: {n} tokens do not match the '
-                             f'grid {tuple(grid)}')
         if t % rt or h % rh or w % rw:
             raise ValueError(
                 f'TubeWindowMasker: region_size {self.region_size} does not '
@@ -59,6 +64,5 @@ class TubeWindowMasker(BaseMasker):
         # [B, nh, nw, rh, rw] -> [B, nh, rh, nw, rw] = [B, H', W'] raster
         spatial = win.view(b, nh, nw, rh, rw).permute(0, 1, 3, 2, 4)
         spatial = spatial.reshape(b, 1, h * w)
-        k = t * nh * nw * self.num_masked(rh * rw)
         mask = spatial.expand(b, t, h * w).reshape(b, n)
-        return self.from_mask(mask, n_masked=k)
+        return self.from_mask(mask, n_masked=self.expected_num_masked(grid))

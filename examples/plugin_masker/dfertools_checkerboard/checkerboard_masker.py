@@ -11,7 +11,7 @@ against random and tube masking. The same pattern is used for every sample
 """
 import torch
 
-from dfertools.models.maskers.base import BaseMasker, MaskOutput, grid_size
+from dfertools.models.maskers.base import BaseMasker, MaskOutput
 from dfertools.registry import MASKERS
 
 
@@ -24,6 +24,8 @@ class CheckerboardMasker(BaseMasker):
             Default 0.5 (the plain checkerboard).
     """
 
+    deterministic_eval = True  # the same pattern whatever the random state
+
     def __init__(self, mask_ratio: float = 0.5):
         super().__init__(mask_ratio)
 
@@ -34,15 +36,15 @@ class CheckerboardMasker(BaseMasker):
         parity = t[:, None, None] + h[None, :, None] + w[None, None, :]
         return (parity % 2 == 0).flatten()
 
-    def forward(self, tokens: torch.Tensor, grid) -> MaskOutput:
+    def sample(self, tokens: torch.Tensor, grid) -> MaskOutput:
+        """``BaseMasker.forward`` has checked ``grid`` against ``tokens``
+        and checks the output."""
         b, n = tokens.shape[:2]
-        if grid_size(grid) != n:
-            raise ValueError(f'grid {tuple(grid)} has {grid_size(grid)} '
-                             f'cells but tokens has {n}')
         black = self.pattern(grid, tokens.device)
         # black cells first, then white, each in raster order
         priority = (~black).long() * n + torch.arange(n, device=tokens.device)
         hide = torch.argsort(priority)[:self.num_masked(n)]
         mask = torch.zeros(n, dtype=torch.bool, device=tokens.device)
         mask[hide] = True
-        return self.from_mask(mask.expand(b, n).contiguous())
+        return self.from_mask(mask.expand(b, n).contiguous(),
+                              n_masked=self.num_masked(n))
