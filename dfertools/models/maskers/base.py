@@ -35,11 +35,6 @@ class MaskOutput(NamedTuple):
     log_prob: Optional[torch.Tensor] = None
 
 
-def grid_size(grid: Sequence[int]) -> int:
-    t, h, w = grid
-    return int(t) * int(h) * int(w)
-
-
 def check_grid(tokens: torch.Tensor, grid: Sequence[int],
                owner: str = 'masker') -> Tuple[int, int, int]:
     """``grid`` as three ints after checking ``tokens`` is ``[B, N, D]``
