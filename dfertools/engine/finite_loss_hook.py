@@ -4,10 +4,10 @@
 Where the check sits. In MMEngine the whole step happens inside
 ``model.train_step``: forward, ``parse_losses``, then
 ``optim_wrapper.update_params(loss)`` = scale, backward, ``step()``,
-``zero_grad()`` (:class:`GradNormOptimWrapper` measures the gradient norm
-between the two; :class:`SAMOptimWrapper` makes two backwards and one step). A hook only runs
-afterwards (``after_train_iter``), when a NaN update would already have been
-applied (and AdamW's moments poisoned). So the hook installs, in
+``zero_grad()`` (:class:`GradNormOptimWrapper` measures the gradient
+norm between the two; :class:`SAMOptimWrapper` makes two backwards and
+one step). A hook only runs afterwards (``after_train_iter``), when a NaN
+update would already have been applied (and AdamW's moments poisoned). So the hook installs, in
 ``before_train``, a guard on ``backward`` and ``step`` of every optimizer
 wrapper of the runner (any OptimWrapper subclass: plain, AMP, SAM), the two
 methods every update path goes through:
