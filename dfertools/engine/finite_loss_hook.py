@@ -7,10 +7,10 @@ Where the check sits. In MMEngine the whole step happens inside
 ``zero_grad()`` (:class:`GradNormOptimWrapper` measures the gradient
 norm between the two; :class:`SAMOptimWrapper` makes two backwards and
 one step). A hook only runs afterwards (``after_train_iter``), when a NaN
-update would already have been applied (and AdamW's moments poisoned). So the hook installs, in
-``before_train``, a guard on ``backward`` and ``step`` of every optimizer
-wrapper of the runner (any OptimWrapper subclass: plain, AMP, SAM), the two
-methods every update path goes through:
+update would already have been applied (and AdamW's moments poisoned). So
+the hook installs, in ``before_train``, a guard on ``backward`` and
+``step`` of every optimizer wrapper of the runner (any OptimWrapper
+subclass: plain, AMP, SAM), the two methods every update path goes through:
 
 * ``backward(loss)`` checks the loss it is given (unscaled by AMP) before
   anything else, then runs the backward anyway (so DDP's reducer and the
