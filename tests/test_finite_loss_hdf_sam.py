@@ -1,43 +1,22 @@
-"""NonFiniteLossHook on models that drive the optimizer wrapper themselves:
-HDFRecognizer (backward + step, grad-norm scaler) and HDFRecognizer with
-SAMOptimWrapper (step_with_closure: two forward/backward passes). A NaN
+"""NonFiniteLossHook on HDFRecognizer with the optimiser wrappers that
+measure its grad-norm scaler's g: GradNormOptimWrapper (backward, g, step)
+and SAMOptimWrapper (two forward/backward passes, one step). A NaN
 input in iteration 2 must not reach the weights, the optimizer state, the
 DSM scaler's g nor the BatchNorm statistics, and the run must stop naming
 the iteration, the batch's ids and the loss parts."""
 import pytest
 import torch
-from mmaction.structures import ActionDataSample
 from mmengine.runner import Runner
-from torch.utils.data import Dataset
 
 import dfertools.engine  # noqa: F401
 import dfertools.models  # noqa: F401
 from tests.engine_toys import (Snapshot, runner_cfg,
                                train_into_nan_at_iteration_2)
-from tests.fixtures.tiny_hdf import tiny_hdf_cfg
+from tests.fixtures.tiny_hdf import ClipDataset, tiny_hdf_cfg
 
 
-class ClipDataset(Dataset):
-    """Float clips [1, 3, 4, 32, 32]; ids in ``poison`` contain a NaN."""
-
-    def __init__(self, n=6, poison=()):
-        self.n, self.poison = n, set(poison)
-        self.metainfo = dict(classes=['a', 'b', 'c'])
-
-    def __len__(self):
-        return self.n
-
-    def __getitem__(self, i):
-        g = torch.Generator().manual_seed(i)
-        x = torch.rand(1, 3, 4, 32, 32, generator=g) * 255
-        if f'v{i}' in self.poison:
-            x[0, 0, 0, 0, 0] = float('nan')
-        s = ActionDataSample(metainfo=dict(video_id=f'v{i}', view_id=0))
-        s.set_gt_label(i % 3)
-        return dict(inputs=x, data_samples=s)
-
-
-@pytest.mark.parametrize('wrapper', ['OptimWrapper', 'SAMOptimWrapper'])
+@pytest.mark.parametrize('wrapper', ['GradNormOptimWrapper',
+                                     'SAMOptimWrapper'])
 def test_hdf_step_nan_never_reaches_the_weights(tmp_path, wrapper):
     snap = Snapshot()
     runner = Runner(**runner_cfg(
@@ -86,8 +65,7 @@ def _ddp_worker(rank, init_file, result_file, kind):
     from mmengine.registry import DefaultScope
 
     from dfertools.engine.finite_loss_hook import _UpdateGuard
-    from dfertools.models.algorithms.hdf_ddp import \
-        HDFDistributedDataParallel
+    from mmengine.model import MMDistributedDataParallel
     from dfertools.registry import MODELS
     from mmengine.dataset import pseudo_collate
     torch.manual_seed(0)
@@ -96,7 +74,7 @@ def _ddp_worker(rank, init_file, result_file, kind):
         model.init_weights()
         ow = build_optim_wrapper(model, dict(
             type=kind, optimizer=dict(type='AdamW', lr=1e-3)))
-    ddp = HDFDistributedDataParallel(module=model)
+    ddp = MMDistributedDataParallel(module=model)
     guard = _UpdateGuard(ow)
     guard.install()
     trips, params = [], []
@@ -113,9 +91,10 @@ def _ddp_worker(rank, init_file, result_file, kind):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('kind', ['OptimWrapper', 'SAMOptimWrapper'])
+@pytest.mark.parametrize('kind', ['GradNormOptimWrapper', 'SAMOptimWrapper'])
 def test_nan_on_one_rank_skips_the_step_on_both(tmp_path, kind):
-    """HDF's own DDP step (and SAM's two passes) with a NaN on rank 1 only:
+    """HDF under MMEngine's stock DDP wrapper (and SAM's two passes) with a
+    NaN on rank 1 only:
     both ranks skip that step together (no hang), weights stay equal."""
     import torch.multiprocessing as mp
     mp.spawn(_ddp_worker, args=(str(tmp_path / 'pg'), str(tmp_path / 'r'),

@@ -21,7 +21,7 @@ def _build(cfg):
     return model
 
 
-def _optim(model, kind='OptimWrapper'):
+def _optim(model, kind='GradNormOptimWrapper'):
     with DefaultScope.overwrite_default_scope('dfertools'):
         return build_optim_wrapper(model, dict(
             type=kind, optimizer=dict(type='SGD', lr=0.01)))
@@ -242,19 +242,17 @@ def test_head_errors():
         model.loss(data['inputs'], data['data_samples'])
 
 
-@pytest.mark.parametrize('kind', ['OptimWrapper', 'SAMOptimWrapper'])
-def test_ddp_wrapper_keeps_dsm_step(tmp_path, kind):
+@pytest.mark.parametrize('kind', ['GradNormOptimWrapper', 'SAMOptimWrapper'])
+def test_stock_ddp_wrapper_keeps_dsm_step(tmp_path, kind):
     import torch.distributed as dist
-
-    from dfertools.models.algorithms.hdf_ddp import \
-        HDFDistributedDataParallel
+    from mmengine.model import MMDistributedDataParallel
     dist.init_process_group('gloo', init_method=f'file://{tmp_path}/pg',
                             rank=0, world_size=1)
     try:
         model = _build(tiny_hdf_cfg())
         batch = _batch()
         expected_g = _total_grad_norm(model, batch, 1.0)
-        ddp = HDFDistributedDataParallel(module=model)
+        ddp = MMDistributedDataParallel(module=model)
         ow = _optim(model, kind)
         log = ddp.train_step(copy.deepcopy(batch), ow)
         assert torch.isfinite(log['loss'])
@@ -262,3 +260,24 @@ def test_ddp_wrapper_keeps_dsm_step(tmp_path, kind):
                                                            rel=1e-4)
     finally:
         dist.destroy_process_group()
+
+
+@pytest.mark.filterwarnings('ignore:torch.cuda.amp.GradScaler is enabled')
+@pytest.mark.parametrize('kind', ['OptimWrapper', 'AmpOptimWrapper'])
+def test_wrapper_that_does_not_measure_g_is_refused(kind, monkeypatch):
+    """A plain OptimWrapper would leave g at 1 for ever: refused with the
+    fix, before any forward."""
+    from mmengine.optim.optimizer import amp_optimizer_wrapper
+    monkeypatch.setattr(amp_optimizer_wrapper, 'is_cuda_available',
+                        lambda: True)
+    model = _build(tiny_hdf_cfg())
+    ow = _optim(model, kind)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(TypeError, match="type='GradNormOptimWrapper'"):
+        model.train_step(_batch(), ow)
+    assert all(torch.equal(v, before[k])
+               for k, v in model.state_dict().items())
+    # without the scaler (CE only) any wrapper trains
+    ce = _build(tiny_hdf_cfg(contrastive_loss=None, loss_scaler=None))
+    assert torch.isfinite(ce.train_step(_batch(),
+                                        _optim(ce, 'OptimWrapper'))['loss'])

@@ -73,6 +73,19 @@ def test_amp_dtype(monkeypatch, bf16, dtype):
     assert cfg.optim_wrapper.optimizer.type == 'AdamW'
 
 
+@pytest.mark.parametrize('kind', ['GradNormOptimWrapper',
+                                  'AmpGradNormOptimWrapper'])
+def test_amp_keeps_the_grad_norm_measurement(monkeypatch, kind):
+    """HDF configs: --amp must keep the wrapper that measures g."""
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda: True)
+    cfg = _cfg()
+    cfg.optim_wrapper.type = kind
+    setup_env.setup_amp(cfg)
+    assert cfg.optim_wrapper.type == 'AmpGradNormOptimWrapper'
+    assert cfg.optim_wrapper.dtype == 'bfloat16'
+
+
 def test_amp_refuses_custom_wrapper(monkeypatch):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
     cfg = _cfg()

@@ -58,7 +58,7 @@ model = dict(
 
 max_epochs, warmup_epochs = 6, 1
 optim_wrapper = dict(
-    type='OptimWrapper',
+    type='GradNormOptimWrapper',  # measures g for the grad-norm scaler
     optimizer=dict(type='AdamW', lr=3e-3, weight_decay=0.05),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 param_scheduler = [

@@ -4,14 +4,13 @@
 Where the check sits. In MMEngine the whole step happens inside
 ``model.train_step``: forward, ``parse_losses``, then
 ``optim_wrapper.update_params(loss)`` = scale, backward, ``step()``,
-``zero_grad()``. Some models drive the wrapper themselves (HDFRecognizer
-calls ``backward`` and ``step``; with :class:`SAMOptimWrapper` it calls
-``step_with_closure``, two backwards and one step). A hook only runs
-afterwards (``after_train_iter``), when a NaN update would already have been
-applied (and AdamW's moments poisoned). So the hook installs, in
-``before_train``, a guard on ``backward`` and ``step`` of every optimizer
-wrapper of the runner (any OptimWrapper subclass: plain, AMP, SAM), the two
-methods every update path goes through:
+``zero_grad()`` (:class:`GradNormOptimWrapper` measures the gradient
+norm between the two; :class:`SAMOptimWrapper` makes two backwards and
+one step). A hook only runs afterwards (``after_train_iter``), when a NaN
+update would already have been applied (and AdamW's moments poisoned). So
+the hook installs, in ``before_train``, a guard on ``backward`` and
+``step`` of every optimizer wrapper of the runner (any OptimWrapper
+subclass: plain, AMP, SAM), the two methods every update path goes through:
 
 * ``backward(loss)`` checks the loss it is given (unscaled by AMP) before
   anything else, then runs the backward anyway (so DDP's reducer and the
@@ -69,9 +68,8 @@ class _UpdateGuard:
     """Guards ``backward`` and ``step`` of one OptimWrapper instance.
 
     Every path that updates the weights goes through these two methods:
-    ``update_params`` (plain, AMP, accumulation), models that drive the
-    wrapper themselves (HDFRecognizer: ``backward`` then ``step``) and
-    SAM's ``step_with_closure`` (two ``backward`` calls, one ``step``).
+    ``update_params`` (plain, AMP, accumulation, the grad-norm wrappers)
+    and SAM's two passes (two ``backward`` calls, one ``step``).
     """
 
     def __init__(self, wrapper: OptimWrapper):

@@ -20,6 +20,11 @@ The tools build this runner unless a config names its own ``runner_type``.
   ``worker_init_fn`` in the dataloader config, workers are seeded by
   :func:`~dfertools.engine.worker_seed.epoch_worker_init_fn` instead of
   MMEngine's per-epoch-constant seeds (see that module).
+* **The optimiser wrapper fits the model.** A model with a gradient-norm
+  loss scaler (HDF) needs a wrapper that measures g
+  (``GradNormOptimWrapper`` and relatives); building another one raises
+  with the fix, also under DDP where the model's own ``train_step`` is not
+  called (:func:`check_grad_norm_wrapper`).
 * **Thread loading on request.** ``worker_type='thread'`` in a dataloader
   config builds a :class:`~dfertools.datasets.thread_loader.ThreadDataLoader`
   (``num_workers`` threads, per-sample seeds) instead of worker processes.
@@ -30,6 +35,7 @@ from mmengine.dist import get_rank, master_only
 from mmengine.runner import Runner
 
 from dfertools.datasets.thread_loader import build_thread_loader
+from dfertools.models.losses.grad_norm_scaler import check_grad_norm_wrapper
 from dfertools.registry import RUNNERS
 from dfertools.utils.atomic_file import atomic_path
 from dfertools.utils.registry_node import explain_unregistered
@@ -69,6 +75,13 @@ class DFERRunner(Runner):
             meta.pop('config')
             checkpoint['meta'] = meta
         return checkpoint
+
+    def build_optim_wrapper(self, optim_wrapper):
+        built = super().build_optim_wrapper(optim_wrapper)
+        filename = getattr(self.cfg, 'filename', None)
+        check_grad_norm_wrapper(self.model, built,
+                                where=f'{filename}: ' if filename else '')
+        return built
 
     @staticmethod
     def build_dataloader(dataloader, seed=None, diff_rank_seed=False):

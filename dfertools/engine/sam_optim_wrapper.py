@@ -10,23 +10,38 @@ wraps the base optimiser in SAM (docs/design.md,
 3. ``L(w + e)``, backward -> ``grad L(w + e)``;
 4. return to ``w`` and step the base optimiser with ``grad L(w + e)``.
 
-SAM needs to evaluate the loss twice, so it cannot work from the single loss
-tensor that ``OptimWrapper.update_params`` receives. Design: the wrapper
-exposes :meth:`step_with_closure`; a model's ``train_step`` that finds this
-method hands it a closure computing the (parsed) loss (HDFRecognizer does);
-``update_params`` raises a clear error instead of silently doing plain SGD.
+SAM evaluates the loss twice on one batch, but MMEngine's ``train_step``
+(and ``MMDistributedDataParallel.train_step``) hands ``update_params`` one
+loss tensor. Design: inside ``optim_context(model)`` — which the stock
+``train_step`` enters around the preprocessing and the forward — the wrapper
+records the arguments of the model's loss forward (a forward pre-hook on the
+model it is given, removed when the context exits); ``update_params(loss)``
+then uses ``loss`` as ``L(w)`` and re-runs that forward (through the DDP
+module under DDP, in the same AMP/``no_sync`` context) and the model's
+``parse_losses`` for ``L(w + e)``. So any model trains with SAM through the
+stock ``train_step`` and the stock DDP wrapper; the preprocessed batch is
+reused, not preprocessed again. :meth:`step_with_closure` runs the same two
+passes for a caller-supplied closure.
+
+It is a :class:`GradNormOptimWrapper`: the gradient norm reported to the
+model's gradient-norm loss scaler (HDF eq. 16-17) is that of the first,
+unperturbed gradient ``grad L(w)``, and the scaler's lambdas stay those of
+the first pass for the second one (docs/hdf.md).
 Gradient accumulation is not supported (each step is two passes on one batch).
 """
+from contextlib import contextmanager
 from typing import Callable, Optional
 
 import torch
-from mmengine.optim import OptimWrapper
+from mmengine.model import is_model_wrapper
+from torch import nn
 
 from dfertools.registry import OPTIM_WRAPPERS
+from .grad_norm_optim_wrapper import GradNormOptimWrapper
 
 
 @OPTIM_WRAPPERS.register_module()
-class SAMOptimWrapper(OptimWrapper):
+class SAMOptimWrapper(GradNormOptimWrapper):
     """OptimWrapper performing SAM's two forward/backward passes.
 
     Paper: SAM, "Sharpness-Aware Minimization for Efficiently Improving
@@ -51,12 +66,61 @@ class SAMOptimWrapper(OptimWrapper):
         self.rho = rho
         self.adaptive = adaptive
 
-    def update_params(self, loss, step_kwargs=None, zero_kwargs=None):
-        raise RuntimeError(
-            'SAMOptimWrapper needs to re-evaluate the loss: the model\'s '
-            'train_step must call optim_wrapper.step_with_closure(closure) '
-            '(HDFRecognizer does). Use a plain OptimWrapper with other '
-            'models.')
+    @contextmanager
+    def optim_context(self, model: nn.Module):
+        """The parent's context; also records the arguments of the first
+        forward of ``model`` inside it (the loss forward) for the second
+        pass."""
+        calls = []
+
+        def record(module, args, kwargs):
+            if not calls:
+                calls.append((args, kwargs))
+
+        self._forward = None
+        handle = model.register_forward_pre_hook(record, with_kwargs=True)
+        try:
+            with super().optim_context(model):
+                yield
+        finally:
+            handle.remove()
+        if calls:
+            self._forward = (model, ) + calls[0]
+
+    def _rerun(self) -> torch.Tensor:
+        """``L`` at the current weights: the recorded loss forward again,
+        parsed like the first one."""
+        model, args, kwargs = self._forward
+        with self._plain_context(model):
+            losses = model(*args, **kwargs)
+        module = model.module if is_model_wrapper(model) else model
+        return module.parse_losses(losses)[0]
+
+    def update_params(self, loss: torch.Tensor, step_kwargs=None,
+                      zero_kwargs=None) -> None:
+        """One SAM update from ``loss = L(w)`` of the forward recorded in
+        ``optim_context``."""
+        try:
+            if getattr(self, '_forward', None) is None:
+                raise RuntimeError(
+                    'SAMOptimWrapper needs to re-evaluate the loss: call '
+                    'update_params(loss) after the loss forward inside '
+                    '`with optim_wrapper.optim_context(model)` (as '
+                    "MMEngine's train_step does), or call "
+                    'step_with_closure(closure) with a closure computing the '
+                    'loss.')
+            if step_kwargs or zero_kwargs:
+                raise ValueError('SAMOptimWrapper.update_params takes no '
+                                 'step_kwargs / zero_kwargs.')
+            pending = [loss]
+
+            def closure() -> torch.Tensor:
+                return pending.pop() if pending else self._rerun()
+
+            self.step_with_closure(closure)
+        finally:
+            self._forward = None
+            self._close_step()
 
     def _params_with_grad(self):
         return [p for group in self.optimizer.param_groups
@@ -96,10 +160,12 @@ class SAMOptimWrapper(OptimWrapper):
             after_first_backward: Optional[Callable[[], None]] = None
     ) -> torch.Tensor:
         """One SAM update; ``closure()`` returns the loss at the current
-        weights. ``after_first_backward`` runs while ``.grad`` holds
-        ``grad L(w)`` (e.g. to record its norm). Returns ``L(w)``."""
+        weights. The gradient norm is reported (:meth:`report_grad_norm`)
+        and then ``after_first_backward`` runs while ``.grad`` holds
+        ``grad L(w)``. Returns ``L(w)``."""
         loss = closure()
         self.backward(loss)
+        self.report_grad_norm()
         if after_first_backward is not None:
             after_first_backward()
         steps = self._ascend()

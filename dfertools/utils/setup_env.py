@@ -193,8 +193,9 @@ def existing_checkpoint(path: str, hint: str = '') -> str:
 
 
 def setup_amp(cfg: Config) -> None:
-    """Switch ``optim_wrapper`` to ``AmpOptimWrapper`` (bf16 if supported,
-    else fp16); refuse clearly where that cannot work."""
+    """Switch ``optim_wrapper`` to ``AmpOptimWrapper`` (``GradNormOptimWrapper``
+    to ``AmpGradNormOptimWrapper``; bf16 if supported, else fp16); refuse
+    clearly where that cannot work."""
     if not torch.cuda.is_available():
         raise RuntimeError(
             '--amp needs a CUDA GPU: MMEngine\'s AmpOptimWrapper does not '
@@ -204,12 +205,18 @@ def setup_amp(cfg: Config) -> None:
         raise RuntimeError(f'--amp: config {cfg.filename} has no '
                            'optim_wrapper to convert')
     kind = wrapper.get('type', 'OptimWrapper')
-    if kind not in ('OptimWrapper', 'AmpOptimWrapper'):
+    # each wrapper and its mixed-precision counterpart (GradNormOptimWrapper:
+    # HDF's grad-norm scaler, dfertools/engine/grad_norm_optim_wrapper.py)
+    amp_kinds = {'OptimWrapper': 'AmpOptimWrapper',
+                 'AmpOptimWrapper': 'AmpOptimWrapper',
+                 'GradNormOptimWrapper': 'AmpGradNormOptimWrapper',
+                 'AmpGradNormOptimWrapper': 'AmpGradNormOptimWrapper'}
+    if kind not in amp_kinds:
         raise RuntimeError(
             f'--amp: config {cfg.filename} uses optim_wrapper type {kind!r}, '
             'which --amp cannot convert; configure its mixed precision in '
             'the config instead')
-    wrapper['type'] = 'AmpOptimWrapper'
+    wrapper['type'] = amp_kinds[kind]
     if wrapper.get('dtype') is None:
         wrapper['dtype'] = ('bfloat16' if torch.cuda.is_bf16_supported()
                             else 'float16')

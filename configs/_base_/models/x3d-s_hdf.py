@@ -28,6 +28,3 @@ model = dict(
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         format_shape='NCTHW'))
-
-# keeps HDFRecognizer.train_step (scaler g, SAM closure) under DDP
-model_wrapper_cfg = dict(type='HDFDistributedDataParallel')

@@ -3,8 +3,9 @@
 max_epochs = 100
 warmup_epochs = 20
 
+# GradNormOptimWrapper measures g for the grad-norm loss scaler (eq. 16)
 optim_wrapper = dict(
-    type='OptimWrapper',
+    type='GradNormOptimWrapper',
     optimizer=dict(type='AdamW', lr=5e-4, betas=(0.9, 0.999),
                    weight_decay=0.05,
                    fused=True),  # same update in one kernel

@@ -13,6 +13,13 @@ whole-tubelet targets; MAE-DFER = LGI-Former + ``TubeWindowMasker`` +
 appearance/motion targets; HI2M = ViT + ``HRDMasker`` + appearance/motion
 targets + ``HardSampleMining`` + ``HRDPolicyLoss``.
 
+The pass is built from composable steps: :meth:`mask`,
+:meth:`encode_visible` and :meth:`decode` (chained by :meth:`masked_pass`,
+which also returns the encoded visible tokens) and
+:meth:`reconstruction_losses`; :meth:`loss` chains them, and a subclass adds
+a branch by chaining the same steps (``SupervisedMAE`` classifies the encoded
+visible tokens of the same pass).
+
 The backbone lives in the attribute ``backbone`` so a pretraining checkpoint
 loads into mmaction's ``Recognizer3D`` by ``load_from`` without key surgery
 (the decoder and masker keys are reported as unexpected and ignored).
@@ -26,6 +33,7 @@ from torch import nn
 
 from dfertools.registry import MASKERS, MODELS
 from ..losses.tubelets import unpatchify
+from ..maskers.base import MaskOutput
 from ..maskers.capabilities import check_policy_pairing
 
 
@@ -147,33 +155,40 @@ class MaskedVideoPretrainer(BaseModel):
             return x.float() * dp.std + dp.mean
         return x.float()
 
-    def _run(self, x: torch.Tensor) -> dict:
+    # --- composable steps (SupervisedMAE chains them too) ----------------
+    def mask(self, tokens: torch.Tensor, grid) -> MaskOutput:
+        """The training hard mask of the embedded tokens (draws from the
+        masker's RNG)."""
+        return self.masker(tokens, grid)
+
+    def encode_visible(self, tokens: torch.Tensor, grid,
+                       visible_idx: Optional[torch.Tensor]) -> torch.Tensor:
+        """The encoder on the tokens at ``visible_idx`` ``[B, Nv]`` (None:
+        every token) -> ``[B, Nv, D]``."""
+        return self.backbone.encode(tokens, grid, visible_idx)
+
+    def decode(self, latent: torch.Tensor, masks: MaskOutput,
+               grid) -> torch.Tensor:
+        """Decoder output at the masked tokens ``[B, Nm, out_channels]``."""
+        return self.decoder(latent, masks.visible_idx, masks.masked_idx, grid)
+
+    def masked_pass(self, x: torch.Tensor) -> dict:
+        """embed -> :meth:`mask` -> :meth:`encode_visible` -> :meth:`decode`
+        on normalised clips ``[B, C, T, H, W]``: ``pred``, ``masks``,
+        ``grid`` and the encoded visible tokens ``latent``."""
         tokens, grid = self.backbone.embed(x)
-        masks = self.masker(tokens, grid)
-        latent = self.backbone.encode(tokens, grid, masks.visible_idx)
-        pred = self.decoder(latent, masks.visible_idx, masks.masked_idx, grid)
-        return dict(pred=pred, masks=masks, grid=tuple(grid))
+        masks = self.mask(tokens, grid)
+        latent = self.encode_visible(tokens, grid, masks.visible_idx)
+        pred = self.decode(latent, masks, grid)
+        return dict(pred=pred, masks=masks, grid=tuple(grid), latent=latent)
 
-    # --- BaseModel API --------------------------------------------------
-    def forward(self, inputs: torch.Tensor, data_samples=None,
-                mode: str = 'tensor'):
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        if mode == 'tensor':
-            return self._run(self._clips(inputs))
-        raise RuntimeError(f'Invalid mode {mode!r}; use loss, predict or '
-                           'tensor')
-
-    def loss(self, inputs: torch.Tensor,
-             data_samples=None) -> Dict[str, torch.Tensor]:
-        """Loss parts; keys with ``loss`` are summed by MMEngine, the others
-        (detached) are only logged."""
-        x = self._clips(inputs)
-        out = self._run(x)
-        masks = out['masks']
-        rec = self.rec_loss(out['pred'], self.raw_clip(x), masks.masked_idx)
+    def reconstruction_losses(self, pred: torch.Tensor, x: torch.Tensor,
+                              masks: MaskOutput) -> Dict[str, torch.Tensor]:
+        """Loss parts of the decoder output ``pred`` for the normalised clips
+        ``x``: ``loss_rec`` (HSM-weighted when ``hsm`` is set), ``loss_hrd``
+        when ``hrd_loss`` is set, and logged-only values; keys with ``loss``
+        are summed by MMEngine, the others (detached) are only logged."""
+        rec = self.rec_loss(pred, self.raw_clip(x), masks.masked_idx)
         losses = dict()
         if self.hsm is not None:
             losses['loss_rec'], w = self.hsm(rec['per_sample'])
@@ -194,6 +209,25 @@ class MaskedVideoPretrainer(BaseModel):
             losses['hrd_entropy'] = -(lp.exp() * lp).sum(-1).mean()
         return losses
 
+    # --- BaseModel API --------------------------------------------------
+    def forward(self, inputs: torch.Tensor, data_samples=None,
+                mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.masked_pass(self._clips(inputs))
+        raise RuntimeError(f'Invalid mode {mode!r}; use loss, predict or '
+                           'tensor')
+
+    def loss(self, inputs: torch.Tensor,
+             data_samples=None) -> Dict[str, torch.Tensor]:
+        """:meth:`masked_pass` then :meth:`reconstruction_losses`."""
+        x = self._clips(inputs)
+        out = self.masked_pass(x)
+        return self.reconstruction_losses(out['pred'], x, out['masks'])
+
     @torch.no_grad()
     def predict(self, inputs: torch.Tensor, data_samples=None) -> List:
         """Reconstructions for visualisation, one ``ActionDataSample`` per
@@ -209,7 +243,7 @@ class MaskedVideoPretrainer(BaseModel):
         """
         from mmaction.structures import ActionDataSample
         x = self._clips(inputs)
-        out = self._run(x)
+        out = self.masked_pass(x)
         masks, grid = out['masks'], out['grid']
         target = self.rec_loss.targets(self.raw_clip(x))
         pred = torch.zeros_like(target)

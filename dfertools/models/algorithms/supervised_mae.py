@@ -20,10 +20,11 @@ deterministic tube mask (``eval_masker``, default ``FixedTubeMasker`` with
 ratio 0.7; ratio 0 = all tokens); ``pred_score`` holds softmax
 probabilities, so ``DFERMetric`` averages views per video.
 
-Deliberate choice: the reconstruction branch is the pretrainer's own
-``loss``; this class only overrides ``_run`` to keep the encoded visible
-tokens of that same forward pass (the pretrainer does not return them), so
-the two branches share one encoder pass as in the paper.
+Composition: ``loss`` chains the pretrainer's steps
+(:meth:`~MaskedVideoPretrainer.masked_pass`, then
+:meth:`~MaskedVideoPretrainer.reconstruction_losses`) and feeds the encoded
+visible tokens of that same pass to the classification branch, so the two
+branches share one encoder pass as in the paper.
 """
 from typing import Dict, List, Optional, Tuple
 
@@ -83,8 +84,6 @@ class SupervisedMAE(MaskedVideoPretrainer):
                             if eval_masker is not None else None)
         self.lambda_rec = float(lambda_rec)
         self.lambda_cls = float(lambda_cls)
-        self._capturing = False
-        self._captured: Optional[dict] = None
         self._tube_checked = set()
         self._check_tube_maskers()
 
@@ -102,19 +101,7 @@ class SupervisedMAE(MaskedVideoPretrainer):
                     "must not depend on the random state); use "
                     "FixedTubeMasker or eval_masker=None")
 
-    # --- the shared encoder pass ----------------------------------------
-    def _run(self, x: torch.Tensor) -> dict:
-        """The pretrainer's pass (embed -> hard mask -> encode -> decode),
-        keeping the encoded visible tokens as ``latent``."""
-        tokens, grid = self.backbone.embed(x)
-        masks = self.masker(tokens, grid)
-        latent = self.backbone.encode(tokens, grid, masks.visible_idx)
-        pred = self.decoder(latent, masks.visible_idx, masks.masked_idx, grid)
-        out = dict(pred=pred, masks=masks, grid=tuple(grid), latent=latent)
-        if self._capturing:  # inside loss(): hand the pass to the cls branch
-            self._captured = out
-        return out
-
+    # --- the classification branch ------------------------------------
     def token_grid(self, latent: torch.Tensor,
                    visible_idx: Optional[torch.Tensor],
                    grid: Tuple[int, int, int], role: str) -> torch.Tensor:
@@ -157,7 +144,7 @@ class SupervisedMAE(MaskedVideoPretrainer):
         if masker is not None:
             masks = masker(tokens, grid)
             visible_idx = masks.visible_idx
-        latent = self.backbone.encode(tokens, grid, visible_idx)
+        latent = self.encode_visible(tokens, grid, visible_idx)
         return self.token_grid(latent, visible_idx, grid, role), dict(
             masks=masks, grid=tuple(grid))
 
@@ -170,15 +157,9 @@ class SupervisedMAE(MaskedVideoPretrainer):
             raise ValueError('SupervisedMAE trains on labeled clips: every '
                              'data sample needs a gt_label (use a labeled '
                              'dataset such as DFERDataset)')
-        self._capturing, self._captured = True, None
-        try:
-            losses = super().loss(inputs, data_samples)
-        finally:
-            out, self._captured = self._captured, None
-            self._capturing = False
-        if out is None or 'latent' not in out:
-            raise RuntimeError('SupervisedMAE: the pretrainer loss did not '
-                               'run SupervisedMAE._run')
+        x = self._clips(inputs)
+        out = self.masked_pass(x)
+        losses = self.reconstruction_losses(out['pred'], x, out['masks'])
         losses['loss_rec'] = self.lambda_rec * losses['loss_rec']
         tokens = self.token_grid(out['latent'], out['masks'].visible_idx,
                                  out['grid'], 'train')
