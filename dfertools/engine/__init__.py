@@ -7,3 +7,4 @@ from .layer_decay_constructor import \
     LayerDecayOptimWrapperConstructor  # noqa: F401
 from .sam_optim_wrapper import SAMOptimWrapper  # noqa: F401
 from .rng_state_hook import RNGStateHook  # noqa: F401
+from .test_scalars_hook import TestScalarsHook  # noqa: F401
