@@ -12,13 +12,13 @@
 # check) and trained in WORK_DIR/fold_K. The reported checkpoint is the LAST one
 # (WORK_DIR/fold_K/last_checkpoint): models are never selected on the test
 # split. The --cfg-options among the extra arguments are passed to the test
-# step as well (other extra arguments go to training only). tools/test.py --dump writes the JSON per-view records
-# that tools/analysis/cv_report.py aggregates (per-fold, mean ± sample std,
-# pooled) into WORK_DIR/cv_report/.
+# step as well (other extra arguments go to training only). tools/test.py
+# --dump writes the JSON per-view records that tools/analysis/cv_report.py
+# aggregates (per-fold, mean ± sample std, pooled) into WORK_DIR/cv_report/.
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
-    sed -n '2,18p' "$0"
+    sed -n '2,17p' "$0"
     exit 2
 fi
 CONFIG=$1
