@@ -39,6 +39,8 @@ def test_finds_every_bad_video_in_parallel(tmp_path, capsys):
     assert 'CorruptVideoError' in found[bad[4]]
     printed = capsys.readouterr().out
     assert '5 of 11 videos unreadable' in printed and 'ETA' in printed
+    # captured stdout is not a terminal: whole progress lines, no redraws
+    assert '\r' not in printed and '11/11 (100%)' in printed
 
 
 def test_clean_list_exits_0_and_bad_list_2(tmp_path, capsys):

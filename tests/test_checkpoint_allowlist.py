@@ -10,6 +10,7 @@ tests below fail if any entry
 * lets a BUILD plant ``__reduce_ex__``/``__deepcopy__``-style attributes
   that survive ``safe_load``.
 """
+import argparse
 import builtins
 import copy
 import itertools
@@ -24,6 +25,7 @@ from mmengine.logging import HistoryBuffer
 
 import dfertools  # noqa: F401
 from dfertools.utils.checkpoint import CheckpointRefusedError, safe_load
+from dfertools.utils.checked_namespace import CheckedNamespace
 from dfertools.utils.checkpoint_allowlist import (CheckedHistoryBuffer,
                                                   safe_globals)
 from tests.fixtures.evil_checkpoints import Call, PlantedOrderedDict
@@ -34,7 +36,8 @@ NAMES = [e[1] if isinstance(e, tuple) else f'{e.__module__}.{e.__qualname__}'
 
 # what an attacker would pass to reach code: modules, callables, names
 PROBES = [builtins, np, torch, getattr, eval, exec, HistoryBuffer,
-          CheckedHistoryBuffer, {}, OrderedDict(), [], (), 4, 0, None,
+          CheckedHistoryBuffer, argparse.Namespace, CheckedNamespace,
+          {}, OrderedDict(), [], (), 4, 0, None,
           '__self__', 'eval', 'exec', '__import__', '__globals__',
           '__builtins__', '__getitem__', '__class__', '__dict__',
           '__reduce_ex__', 'system', 'min', 'O', 'f8']
@@ -60,6 +63,7 @@ def test_known_entries():
     assert sorted(NAMES) == sorted([
         'builtins.getattr',
         'mmengine.logging.history_buffer.HistoryBuffer',
+        'argparse.Namespace',
         *[f'numpy._core.multiarray.{n}' for n in ('_reconstruct', 'scalar')],
         'numpy.ndarray', 'numpy.dtype',
         *[f'numpy.dtypes.{n}' for n in ('Float64DType', 'Float32DType',
@@ -115,7 +119,7 @@ class _Build:
 
 # the allowed classes whose state a pickle sets with BUILD (ndarray and
 # dtype take theirs in C: shapes, dtypes and bytes only)
-BUILDABLE = [OrderedDict, HistoryBuffer]
+BUILDABLE = [OrderedDict, HistoryBuffer, argparse.Namespace]
 
 
 @pytest.mark.parametrize('cls', BUILDABLE, ids=lambda c: c.__name__)
@@ -191,3 +195,71 @@ def test_getattr_gadget_ran_code_with_the_old_allow_list(tmp_path):
         torch.serialization.clear_safe_globals()
         torch.serialization.add_safe_globals(safe_globals())
     assert osp.exists(marker)
+
+
+def _videomae_checkpoint(args):
+    """What VideoMAE / MAE-DFER ``utils.save_model`` writes."""
+    model = torch.nn.Linear(3, 2)
+    opt = torch.optim.AdamW(model.parameters())
+    model(torch.randn(1, 3)).sum().backward()
+    opt.step()
+    return {'model': model.state_dict(), 'optimizer': opt.state_dict(),
+            'epoch': 799, 'scaler': torch.amp.GradScaler('cpu').state_dict(),
+            'args': args}
+
+
+def test_videomae_training_checkpoint_loads_with_its_args(tmp_path):
+    args = argparse.Namespace(
+        model='pretrain_videomae_base_patch16_160', mask_type='tube',
+        mask_ratio=0.9, lr=1.5e-4, window_size=(8, 10, 10),
+        patch_size=(16, 16), device='cuda', resume='', seed=0,
+        dist_on_itp=False, opt_betas=[0.9, 0.95], weight_decay_end=None,
+        extra={'nested': [1, (2.0, 'x')]}, blob=b'\x00')
+    path = tmp_path / 'checkpoint-799.pth'
+    torch.save(_videomae_checkpoint(args), path)
+    got = safe_load(path)
+    assert type(got['args']) is argparse.Namespace and got['args'] == args
+    assert got['epoch'] == 799 and set(got['scaler']) >= {'scale'}
+    torch.save({'args': argparse.Namespace()}, path)  # no state pickled
+    assert type(safe_load(path)['args']) is argparse.Namespace
+
+
+@pytest.mark.parametrize('state', [
+    {'lr': torch._utils._rebuild_tensor_v2},
+    {'__reduce_ex__': 1},
+    {'_hidden': 1},
+    {'not an identifier': 1},
+    {'w': torch.zeros(2)},
+    {'w': np.zeros(2)},
+    {'opts': OrderedDict(a=1)},
+    {'ns': argparse.Namespace(a=1)},
+    {'d': {torch._utils._rebuild_tensor_v2: 1}},
+    {'deep': [[[[[[[[[[1]]]]]]]]]]},
+    [('lr', 1)],
+], ids=['callable', 'dunder', 'underscore', 'non-identifier', 'tensor',
+        'ndarray', 'ordereddict', 'nested-namespace', 'callable-key', 'deep',
+        'not-a-dict'])
+def test_namespace_state_is_checked(tmp_path, state):
+    path = tmp_path / 'ns.pth'
+    torch.save({'args': _Build(argparse.Namespace, state)}, path)
+    with pytest.raises(CheckpointRefusedError, match='Namespace|Nothing'):
+        safe_load(path)
+
+
+def test_plain_namespace_entry_would_keep_planted_state(tmp_path):
+    """Why the stand-in: with ``argparse.Namespace`` itself allowed, torch
+    copies a planted ``__reduce_ex__`` into the instance unchecked."""
+    path = tmp_path / 'ns.pth'
+    torch.save({'args': _Build(argparse.Namespace, {
+        '__reduce_ex__': torch._utils._rebuild_tensor_v2})}, path)
+    torch.serialization.clear_safe_globals()
+    try:
+        torch.serialization.add_safe_globals([argparse.Namespace])
+        got = torch.load(path, weights_only=True)
+    finally:
+        torch.serialization.clear_safe_globals()
+        torch.serialization.add_safe_globals(safe_globals())
+    assert vars(got['args'])['__reduce_ex__'] is \
+        torch._utils._rebuild_tensor_v2
+    with pytest.raises(CheckpointRefusedError):
+        safe_load(path)

@@ -35,7 +35,7 @@ def test_dfew_converter(tmp_path):
     _tool('dfew').main(['--root', str(root), '--folds', '1'])
     recs = parse_annotation(str(root / 'annotations/train_1.txt'))
     assert [(r.path, r.num_frames, r.label) for r in recs] == [
-        ('00001', 3, 0), ('00002', 5, 6)]
+        ('Clip/clip_224x224/00001', 3, 0), ('Clip/clip_224x224/00002', 5, 6)]
     with pytest.raises(FileNotFoundError, match=r'set_2.csv[\s\S]*layout'):
         _tool('dfew').main(['--root', str(root), '--folds', '2'])
 

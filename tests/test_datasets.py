@@ -90,7 +90,7 @@ def test_fold_views_prefix_and_metainfo(tmp_path):
     _write(tmp_path, 'ann/test_2.txt', 'v/a.mp4 20 1\nv/b.mp4 30 5\n')
     ds = DFERDataset('ann/test_{fold}.txt', data_root=str(tmp_path),
                      data_prefix=dict(video='clips'), fold=2, num_views=2,
-                     test_mode=True, dataset_name='dfew')
+                     test_mode=True, dataset_name='dfew', check_paths=0)
     assert ds.metainfo['classes'] == DFEW_CLASSES
     assert len(ds) == 4
     infos = [ds.get_data_info(i) for i in range(4)]
@@ -104,9 +104,10 @@ def test_fold_views_prefix_and_metainfo(tmp_path):
 
 def test_mafw_classes_and_unlabeled(tmp_path):
     ann = _write(tmp_path, 'a.txt', 'a 10\n')
-    assert DFERDataset(ann, dataset_name='mafw').metainfo['classes'] == \
-        MAFW_CLASSES
-    ds = UnlabeledVideoDataset(_write(tmp_path, 'u.txt', 'a 0\nb 0\n'))
+    assert DFERDataset(ann, dataset_name='mafw',
+                       check_paths=0).metainfo['classes'] == MAFW_CLASSES
+    ds = UnlabeledVideoDataset(_write(tmp_path, 'u.txt', 'a 0\nb 0\n'),
+                               check_paths=0)
     assert 'label' not in ds.get_data_info(0) and len(ds) == 2
 
 

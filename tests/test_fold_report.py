@@ -143,9 +143,9 @@ json.dump(dict(format='dfertools.predictions', version=1, num_classes=2,
 '''
 
 
-def test_cv_sh_runs_folds_and_report(tmp_path):
-    """tools/cv.sh with stand-in train/test tools: fold options, the last
-    checkpoint, --dump paths, the FOLDS subset and the final report."""
+def _run_fake_cv(tmp_path, *extra):
+    """tools/cv.sh on folds 1 and 3 with stand-in train/test tools that
+    record their arguments; returns the work dir."""
     import shutil
     root = tmp_path / 'repo'
     (root / 'tools' / 'analysis').mkdir(parents=True)
@@ -160,9 +160,34 @@ def test_cv_sh_runs_folds_and_report(tmp_path):
            'PATH': osp.dirname(sys.executable) + ':/usr/bin:/bin',
            'PYTHON': sys.executable, 'HAS_VAL': '1'}
     res = subprocess.run(['bash', str(root / 'tools' / 'cv.sh'), 'cfg.py',
-                          '1', '--seed', '7'], capture_output=True, text=True,
+                          '1', *extra], capture_output=True, text=True,
                          env=env)
     assert res.returncode == 0, res.stdout + res.stderr
+    return work
+
+
+def test_cv_sh_forwards_cfg_options_to_test(tmp_path):
+    work = _run_fake_cv(
+        tmp_path, '--cfg-options', 'test_dataloader.dataset.data_root=/d',
+        'model.cls_head.num_classes=2', '--seed', '7',
+        '--cfg-options=test_dataloader.batch_size=3')
+    for k in (1, 3):
+        test_args = (work / f'fold_{k}' / 'test_args.txt').read_text()
+        assert test_args.endswith(
+            f'--cfg-options train_dataloader.dataset.fold={k} '
+            f'test_dataloader.dataset.fold={k} '
+            f'val_dataloader.dataset.fold={k} '
+            'test_dataloader.dataset.data_root=/d '
+            'model.cls_head.num_classes=2 test_dataloader.batch_size=3')
+        assert '--seed' not in test_args
+        train_args = (work / f'fold_{k}' / 'train_args.txt').read_text()
+        assert 'model.cls_head.num_classes=2 --seed 7' in train_args
+
+
+def test_cv_sh_runs_folds_and_report(tmp_path):
+    """tools/cv.sh with stand-in train/test tools: fold options, the last
+    checkpoint, --dump paths, the FOLDS subset and the final report."""
+    work = _run_fake_cv(tmp_path, '--seed', '7')
     assert not (work / 'fold_2').exists()
     for k in (1, 3):
         train_args = (work / f'fold_{k}' / 'train_args.txt').read_text()

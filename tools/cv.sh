@@ -2,6 +2,8 @@
 # k-fold cross-validation: train + test each fold, then the k-fold report.
 #
 #   bash tools/cv.sh CONFIG [GPUS] [extra tools/train.py args ...]
+#   bash tools/cv.sh CONFIG 1 --cfg-options train_dataloader.dataset.data_root=D \
+#       val_dataloader.dataset.data_root=D test_dataloader.dataset.data_root=D
 #   FOLDS="1 3" bash tools/cv.sh CONFIG 1          # a subset of folds
 #   WORK_DIR=work_dirs/x bash tools/cv.sh CONFIG   # default work_dirs/<config>
 #
@@ -9,14 +11,15 @@
 # (val only when the config has a val_dataloader; HAS_VAL=0/1 overrides the
 # check) and trained in WORK_DIR/fold_K. The reported checkpoint is the LAST one
 # (WORK_DIR/fold_K/last_checkpoint): models are never selected on the test
-# split (docs/design.md, 'Model selection'). tools/test.py --dump writes the
-# JSON per-view records
+# split (docs/design.md, 'Model selection'). The --cfg-options among the
+# extra arguments are passed to the test step as well (other extra arguments
+# go to training only). tools/test.py --dump writes the JSON per-view records
 # that tools/analysis/cv_report.py aggregates (per-fold, mean ± sample std,
 # pooled) into WORK_DIR/cv_report/.
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
-    sed -n '2,15p' "$0"
+    sed -n '2,17p' "$0"
     exit 2
 fi
 CONFIG=$1
@@ -27,6 +30,18 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
     shift
 fi
 EXTRA=("$@")
+# the values of every --cfg-options in EXTRA: the test step gets them too,
+# so a changed data_root, test pipeline or model is tested as trained
+TEST_OPTS=()
+IN_OPTS=0
+for A in "$@"; do
+    case "$A" in
+        --cfg-options) IN_OPTS=1 ;;
+        --cfg-options=*) IN_OPTS=1; TEST_OPTS+=("${A#--cfg-options=}") ;;
+        -*) IN_OPTS=0 ;;
+        *) if [ "$IN_OPTS" = 1 ]; then TEST_OPTS+=("$A"); fi ;;
+    esac
+done
 FOLDS=${FOLDS:-"1 2 3 4 5"}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 NAME=$(basename "${CONFIG%.py}")
@@ -67,10 +82,12 @@ for K in $FOLDS; do
     DUMP="$FOLD_DIR/dump.json"
     if [ "$GPUS" -gt 1 ] && [ -f "$ROOT/tools/dist_test.sh" ]; then
         bash "$ROOT/tools/dist_test.sh" "$CONFIG" "$CKPT" "$GPUS" \
-            --work-dir "$FOLD_DIR" --dump "$DUMP" --cfg-options "${FOLD_OPTS[@]}"
+            --work-dir "$FOLD_DIR" --dump "$DUMP" \
+            --cfg-options "${FOLD_OPTS[@]}" "${TEST_OPTS[@]}"
     else
         "$PYTHON" "$ROOT/tools/test.py" "$CONFIG" "$CKPT" \
-            --work-dir "$FOLD_DIR" --dump "$DUMP" --cfg-options "${FOLD_OPTS[@]}"
+            --work-dir "$FOLD_DIR" --dump "$DUMP" \
+            --cfg-options "${FOLD_OPTS[@]}" "${TEST_OPTS[@]}"
     fi
     DUMPS+=("$DUMP")
 done

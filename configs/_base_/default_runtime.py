@@ -25,6 +25,8 @@ default_hooks = dict(
     # reports them per epoch, lists them in <work_dir>/bad_samples.txt and
     # stops the run above the dataset's max_bad_fraction (default 1%)
     bad_samples=dict(type='BadSampleHook'),
+    # test metrics go to the visualizer backends (TensorBoard) as test/*
+    test_scalars=dict(type='TestScalarsHook'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'),
 )

@@ -46,6 +46,7 @@ from .annotations import DATA_DOC, parse_annotation, require_labels
 from .bad_samples import BadSampleCounter
 from .classes import get_classes
 from .errors import CorruptVideoError
+from .path_check import check_sample_paths
 from .time_limit import call_with_time_limit
 
 _READ_ERRORS = (CorruptVideoError, OSError)
@@ -76,6 +77,10 @@ class DFERDataset(BaseDataset):
             before the in-worker fraction check may abort.
         decode_timeout: seconds one item may take to load before it counts
             as unreadable (``None``: no limit); see the module docstring.
+        check_paths: when none of the first ``check_paths`` listed videos
+            exists, building the dataset raises one error naming
+            ``data_root`` and ``data_prefix`` (:mod:`.path_check`); 0
+            disables the check.
     """
     labeled = True
 
@@ -94,6 +99,7 @@ class DFERDataset(BaseDataset):
                  max_bad_fraction: float = 0.01,
                  bad_fraction_min_samples: int = 500,
                  decode_timeout: Optional[float] = 60.0,
+                 check_paths: int = 3,
                  **kwargs) -> None:
         if data_root and not osp.isdir(data_root):
             raise FileNotFoundError(
@@ -106,6 +112,8 @@ class DFERDataset(BaseDataset):
             raise ValueError('decode_timeout must be > 0 seconds or None (no '
                              f'limit), got {decode_timeout}')
         self.decode_timeout = decode_timeout
+        self.check_paths = check_paths
+        self._video_prefix = (data_prefix or {}).get('video', '')
         self.fold = fold
         self.ann_format = ann_format
         self.num_views = num_views
@@ -161,6 +169,8 @@ class DFERDataset(BaseDataset):
                 base['label'] = rec.label
             for view_id in range(self.num_views):
                 data_list.append(dict(base, view_id=view_id))
+        check_sample_paths(data_list, self.ann_file, self.data_root,
+                           self._video_prefix, self.check_paths)
         return data_list
 
     def _load(self, idx: int):

@@ -180,8 +180,8 @@ def generate(out_dir: str, seed: int = 0, num_labeled: int = 700,
              for i, c in enumerate(plan['unlabeled'])]
     bar = None
     if progress:
-        from mmengine.utils import ProgressBar
-        bar = ProgressBar(len(jobs))
+        from dfertools.utils.progress import progress_bar
+        bar = progress_bar(len(jobs))
     if workers > 1:
         ctx = mp.get_context('fork')
         with ctx.Pool(workers, initializer=cv2.setNumThreads,

@@ -10,3 +10,4 @@ from .grad_norm_optim_wrapper import (AmpGradNormOptimWrapper,  # noqa: F401
 from .sam_optim_wrapper import SAMOptimWrapper  # noqa: F401
 from .rng_state_hook import RNGStateHook  # noqa: F401
 from .fsdp_strategy import DFERFSDPStrategy  # noqa: F401
+from .test_scalars_hook import TestScalarsHook  # noqa: F401

@@ -22,6 +22,14 @@ pickled name                     what it resolves to, and why it is safe
                                  the object into a genuine ``HistoryBuffer``
                                  and never writes the class-wide statistics
                                  table.
+``argparse.Namespace``           :class:`~.checked_namespace.CheckedNamespace`
+                                 (the ``args`` of VideoMAE / MAE-DFER
+                                 training checkpoints): its ``__setstate__``
+                                 accepts only identifier names without a
+                                 leading underscore mapped to plain data
+                                 (None, bool, numbers, str, bytes, lists,
+                                 tuples, dicts), then turns the object into
+                                 a plain ``argparse.Namespace``.
 ``numpy...multiarray.scalar``    builds a numpy scalar from a dtype and raw
                                  bytes (identity for object dtype).
 ``numpy...multiarray._reconstruct``  allocates an empty ``ndarray`` (subclass
@@ -46,11 +54,14 @@ calls. :func:`check_loaded` walks what was loaded and refuses an object that
 carries a dunder attribute or any callable at all; a real checkpoint holds
 neither.
 """
+import argparse
 from collections import OrderedDict
 from typing import Any, List
 
 import numpy as np
 from mmengine.logging.history_buffer import HistoryBuffer
+
+from .checked_namespace import NAMESPACE_NAME, CheckedNamespace
 
 HISTORY_BUFFER_NAME = 'mmengine.logging.history_buffer.HistoryBuffer'
 _STATISTICS = ('min', 'max', 'current', 'mean')
@@ -127,6 +138,7 @@ def safe_globals() -> List[Any]:
     allowed: List[Any] = [
         (history_buffer_method, 'builtins.getattr'),
         (CheckedHistoryBuffer, HISTORY_BUFFER_NAME),
+        (CheckedNamespace, NAMESPACE_NAME),
         _reconstruct, scalar, np.ndarray, np.dtype]
     for name in ('Float64DType', 'Float32DType', 'Int64DType', 'Int32DType',
                  'BoolDType'):
@@ -158,6 +170,10 @@ def check_loaded(obj: Any, source: str = 'checkpoint') -> Any:
                        torch.dtype, torch.device, torch.Size, np.generic)):
             continue
         seen.add(id(item))
+        if type(item) is CheckedNamespace:
+            # an empty Namespace pickles without state, so no __setstate__
+            # re-classed it
+            item.__class__ = argparse.Namespace
         if callable(item):
             raise PlantedStateError(
                 f'{source}: {where} is a callable ({item!r}); a checkpoint '

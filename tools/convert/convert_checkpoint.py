@@ -2,10 +2,17 @@
 
     python tools/convert/convert_checkpoint.py SRC DST [--source auto]
         [--to dfertools|official|mmaction] [--pretrain-layout]
+        [--keep-decoder]
 
 ``--to dfertools`` (default) writes ``{'state_dict': {backbone.*,
 cls_head.*}, 'meta': ...}``, usable as ``load_from`` or as a backbone's
-``pretrained``. The logic lives in dfertools.models.utils.checkpoint_convert.
+``pretrained``. ``--keep-decoder`` (official pretraining checkpoints) also
+keeps the decoder, ``encoder_to_decoder`` and ``mask_token`` under
+``MaskedVideoPretrainer``'s names (``backbone.*``, ``decoder.*``): the
+file is then a ``load_from`` for a pretraining config, to continue
+pretraining. The source's ``epoch`` and ``args`` (VideoMAE / MAE-DFER
+training checkpoints) are kept in ``meta``. The logic lives in
+dfertools.models.utils.checkpoint_convert.
 """
 import argparse
 import os
@@ -17,7 +24,8 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 import torch  # noqa: E402
 
 from dfertools.models.utils.checkpoint_convert import (  # noqa: E402
-    convert_state_dict, read_state_dict, to_mmaction, to_official)
+    convert_state_dict, read_state_dict, to_mmaction, to_official,
+    training_record)
 from dfertools.utils.tool_errors import run_main  # noqa: E402
 
 
@@ -31,13 +39,21 @@ def main(argv=None) -> int:
                    choices=['dfertools', 'official', 'mmaction'])
     p.add_argument('--pretrain-layout', action='store_true',
                    help="with --to official: prefix keys with 'encoder.'")
+    p.add_argument('--keep-decoder', action='store_true',
+                   help='keep the pretraining decoder and mask token '
+                   '(MaskedVideoPretrainer keys), to continue pretraining')
     args = p.parse_args(argv)
-    conv = convert_state_dict(read_state_dict(args.src), args.source)
+    if args.keep_decoder and args.to != 'dfertools':
+        p.error('--keep-decoder writes dfertools keys; drop --to')
+    raw = read_state_dict(args.src)
+    conv = convert_state_dict(raw, args.source,
+                              keep_decoder=args.keep_decoder)
     if args.to == 'dfertools':
-        state = conv.recognizer_state_dict()
+        state = (conv.pretrainer_state_dict() if args.keep_decoder
+                 else conv.recognizer_state_dict())
         out = dict(state_dict=state,
                    meta=dict(converted_from=osp.basename(args.src),
-                             source=conv.source))
+                             source=conv.source, **training_record(raw)))
     elif args.to == 'official':
         state = to_official(conv, args.pretrain_layout)
         out = dict(model=state)
@@ -48,6 +64,7 @@ def main(argv=None) -> int:
     torch.save(out, args.dst)
     print(f'{args.src} ({conv.source}) -> {args.dst} ({args.to}): '
           f'{len(conv.backbone)} backbone keys, {len(conv.head)} head keys, '
+          f'{len(conv.decoder)} decoder keys, '
           f'dropped {len(conv.dropped)}: {conv.dropped[:10]}')
     return 0
 

@@ -26,7 +26,7 @@ from typing import Optional, Tuple
 
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..'))
 
-from mmengine.utils import ProgressBar  # noqa: E402
+from dfertools.utils.progress import progress_bar  # noqa: E402
 
 _DATASET = None   # one per worker process
 
@@ -110,7 +110,7 @@ def main(argv=None) -> int:
     print(f'Checking {num_videos} videos of {args.annotation} '
           f'({args.views} clips of {args.clip_len} frames, stride '
           f'{args.frame_interval}) with {args.workers} workers')
-    bar = ProgressBar(num_videos, file=sys.stdout)   # shows an ETA
+    bar = progress_bar(num_videos, file=sys.stdout)   # shows an ETA
     results = []
     if args.workers <= 1:
         _init_worker(args)

@@ -4,7 +4,9 @@
 
 reads ``EmoLabel_DataSplit/{train,test}(single-labeled)/set_{1..5}.csv``
 (labels 1-7), counts the frames of ``Clip/clip_224x224/<name>/`` and writes
-``annotations/{train,test}_{k}.txt`` (labels 0-6) under ``--root``.
+``annotations/{train,test}_{k}.txt`` (labels 0-6) under ``--root``. Paths in
+the lists are relative to ``--root`` (``Clip/clip_224x224/00001``), which is
+the ``data_root`` of configs/_base_/datasets/dfew.py (``data_prefix`` '').
 """
 import argparse
 import os.path as osp
@@ -32,13 +34,14 @@ def main(argv=None):
     p.add_argument('--folds', type=int, default=5)
     args = p.parse_args(argv)
     require(args.root, 'DFEW root', LAYOUT)
-    frames = require(osp.join(args.root, args.frames), 'DFEW frames', LAYOUT)
+    require(osp.join(args.root, args.frames), 'DFEW frames', LAYOUT)
     for k in range(1, args.folds + 1):
         for split in ('train', 'test'):
             csv = require(osp.join(args.root, 'EmoLabel_DataSplit',
                                    f'{split}(single-labeled)', f'set_{k}.csv'),
                           f'DFEW {split} split {k}', LAYOUT)
-            rows = to_frame_records(parse_dfew_csv(csv), frames)
+            rows = to_frame_records(parse_dfew_csv(csv), args.root,
+                                    lambda p: osp.join(args.frames, p))
             write_frame_list(osp.join(args.root, args.out,
                                       f'{split}_{k}.txt'), rows)
 

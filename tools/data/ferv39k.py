@@ -7,7 +7,9 @@
 
 Each input line is ``Scene/Emotion/clip EmotionName``; frame folders live at
 ``--frames/Scene/Emotion/clip/``. Writes ``annotations/{train,test}.txt``
-(labels 0-6 in DFEW order) under ``--root``.
+(labels 0-6 in DFEW order) under ``--root``. Paths in the lists are relative
+to ``--root`` (``2_ClipsforFaceCrop/Action/Angry/0001``), which is the
+``data_root`` of configs/_base_/datasets/ferv39k.py (``data_prefix`` '').
 """
 import argparse
 import os.path as osp
@@ -35,12 +37,12 @@ def main(argv=None):
     p.add_argument('--out', default='annotations')
     args = p.parse_args(argv)
     require(args.root, 'FERV39k root', LAYOUT)
-    frames = require(osp.join(args.root, args.frames), 'FERV39k frames',
-                     LAYOUT)
+    require(osp.join(args.root, args.frames), 'FERV39k frames', LAYOUT)
     for split in ('train', 'test'):
         lst = require(osp.join(args.root, getattr(args, split)),
                       f'FERV39k {split} list', LAYOUT)
-        rows = to_frame_records(parse_class_name(lst, DFEW_CLASSES), frames)
+        rows = to_frame_records(parse_class_name(lst, DFEW_CLASSES),
+                                args.root, lambda p: osp.join(args.frames, p))
         write_frame_list(osp.join(args.root, args.out, f'{split}.txt'), rows)
 
 

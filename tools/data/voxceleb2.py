@@ -3,7 +3,8 @@
     python tools/data/voxceleb2.py --root data/voxceleb2
 
 writes ``annotations/vox2_dev.txt`` with one ``path`` per line, relative to
-``dev/mp4`` (the ``data_prefix`` of configs/_base_/datasets/voxceleb2.py),
+``--root`` (``dev/mp4/id00012/21Uxsk56VDQ/00001.mp4``), which is the
+``data_root`` of configs/_base_/datasets/voxceleb2.py (``data_prefix`` ''),
 sorted for reproducibility.
 """
 import argparse
@@ -28,7 +29,7 @@ def main(argv=None):
     videos = require(osp.join(args.root, args.videos), 'VoxCeleb2 videos',
                      LAYOUT)
     paths = sorted(
-        osp.relpath(osp.join(d, f), videos)
+        osp.relpath(osp.join(d, f), args.root)
         for d, _, files in os.walk(videos) for f in files
         if f.lower().endswith('.mp4'))
     if not paths:

@@ -8,6 +8,8 @@ dataset_name = 'ferv39k'
 fold = None  # one official split
 ann_file_train = 'annotations/train.txt'
 ann_file_test = 'annotations/test.txt'
+# The converter writes list paths relative to data_root (the release
+# root), so data_prefix stays empty.
 data_prefix = dict(video='')
 clip_len = 16
 frame_interval = 1

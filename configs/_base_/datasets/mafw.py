@@ -10,6 +10,8 @@ dataset_name = 'mafw'
 fold = 1
 ann_file_train = 'annotations/train_{fold}.txt'
 ann_file_test = 'annotations/test_{fold}.txt'
+# The converter writes list paths relative to data_root (the release
+# root), so data_prefix stays empty.
 data_prefix = dict(video='')
 clip_len = 16
 frame_interval = 4

@@ -7,7 +7,9 @@ data_root = 'data/voxceleb2'
 
 dataset_type = 'UnlabeledVideoDataset'
 ann_file_train = 'annotations/vox2_dev.txt'
-data_prefix = dict(video='dev/mp4')
+# List paths are relative to data_root (dev/mp4/...), as the converter
+# writes them.
+data_prefix = dict(video='')
 clip_len = 16
 frame_interval = 4
 input_size = 160

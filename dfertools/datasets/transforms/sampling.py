@@ -9,7 +9,9 @@ apart, spanning ``(clip_len - 1) * frame_interval + 1`` frames:
 * testing: view ``k`` of ``N`` (``results['view_id']``, set by the dataset)
   starts at ``round(k * (T - span) / (N - 1))`` — N evenly placed windows,
   so 2 views are the start and the end of the clip; a single view is
-  centred.
+  centred. With ``num_crops=M`` (spatial views, :mod:`.spatial_views`)
+  view ``v`` uses temporal window ``v // M`` of ``N``, and the dataset has
+  ``N*M`` views per video.
 
 Deliberate choice (docs/design.md, 'Clip sampling'): when the clip is shorter
 than the span,
@@ -42,14 +44,20 @@ class DFERSampleFrames(BaseTransform):
         clip_len: frames per clip.
         frame_interval: stride between sampled frames.
         test_mode: evenly placed views instead of a random window.
-        num_views: number of test views N (must match the dataset's).
+        num_views: number of temporal test views N.
+        num_crops: spatial views M per temporal window (``SpatialViewCrop``
+            with the same ``num_crops``); the dataset's ``num_views`` must
+            be ``N*M``.
     """
 
     def __init__(self, clip_len: int = 16, frame_interval: int = 4,
-                 test_mode: bool = False, num_views: int = 1) -> None:
-        if clip_len < 1 or frame_interval < 1 or num_views < 1:
-            raise ValueError('clip_len, frame_interval and num_views must '
-                             'be >= 1')
+                 test_mode: bool = False, num_views: int = 1,
+                 num_crops: int = 1) -> None:
+        if clip_len < 1 or frame_interval < 1 or num_views < 1 \
+                or num_crops < 1:
+            raise ValueError('clip_len, frame_interval, num_views and '
+                             'num_crops must be >= 1')
+        self.num_crops = num_crops
         self.clip_len = clip_len
         self.frame_interval = frame_interval
         self.test_mode = test_mode
@@ -69,11 +77,13 @@ class DFERSampleFrames(BaseTransform):
         if total < 1:
             raise ValueError(f'{results.get("filename")}: no frames')
         view_id = int(results.get('view_id', 0)) if self.test_mode else 0
-        if not 0 <= view_id < self.num_views:
+        total_views = self.num_views * self.num_crops
+        if not 0 <= view_id < total_views:
             raise ValueError(
-                f'view_id {view_id} outside 0..{self.num_views - 1}: set '
-                'the same num_views in the dataset and DFERSampleFrames.')
-        start = self._start(total, view_id)
+                f'view_id {view_id} outside 0..{total_views - 1}: the '
+                'dataset\'s num_views must be DFERSampleFrames\' num_views '
+                f'x num_crops ({self.num_views} x {self.num_crops}).')
+        start = self._start(total, view_id // self.num_crops)
         results['frame_inds'] = window_indices(total, self.clip_len,
                                                self.frame_interval, start)
         results['clip_len'] = self.clip_len
@@ -84,4 +94,5 @@ class DFERSampleFrames(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(clip_len={self.clip_len}, '
                 f'frame_interval={self.frame_interval}, '
-                f'test_mode={self.test_mode}, num_views={self.num_views})')
+                f'test_mode={self.test_mode}, num_views={self.num_views}, '
+                f'num_crops={self.num_crops})')

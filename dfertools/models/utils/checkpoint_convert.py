@@ -8,7 +8,10 @@ sunlicai/MAE-DFER and mmaction2 1.2.0 ``VisionTransformer``):
   Pretraining checkpoints prefix the encoder with ``encoder.`` and hold
   ``decoder.*``, ``encoder_to_decoder.*`` and ``mask_token`` (dropped here);
   fine-tuned checkpoints hold the encoder unprefixed plus ``fc_norm`` and
-  ``head`` (mapped to the ``DFERHead``'s ``norm`` and ``fc_cls``). Encoder
+  ``head`` (mapped to the ``DFERHead``'s ``norm`` and ``fc_cls``). With
+  ``keep_decoder=True`` the pretraining decoder is kept under
+  ``MaskedVideoPretrainer``'s names instead (:data:`DECODER_RENAMES`), so
+  pretraining can continue from an official checkpoint. Encoder
   keys - ``patch_embed.proj``, ``blocks.N.attn.{qkv,q_bias,v_bias,proj}``,
   LGI ``blocks.N.{first,second,third}_attn*``, ``lg_region_tokens``,
   ``norm`` - already are dfertools' names: our layers keep that layout.
@@ -33,6 +36,14 @@ import torch
 _OFFICIAL_NON_ENCODER = ('decoder.', 'encoder_to_decoder.', 'mask_token',
                          'pos_embed')
 _WRAPPER_KEYS = ('state_dict', 'model', 'module', 'model_ema')
+# official VideoMAE pretraining names -> MaskedVideoPretrainer's MAEDecoder
+# (``encoder_to_decoder`` is the bias-free Linear our decoder calls
+# ``proj``; the sinusoid ``pos_embed`` is computed, never loaded)
+DECODER_RENAMES = [
+    (re.compile(r'^encoder_to_decoder\.'), 'decoder.proj.'),
+    (re.compile(r'^mask_token$'), 'decoder.mask_token'),
+    (re.compile(r'^decoder\.((blocks\.\d+|norm|head)\..*)$'), r'decoder.\1'),
+]
 _MMA_RENAMES = [
     (re.compile(r'^patch_embed\.projection\.'), 'patch_embed.proj.'),
     (re.compile(r'\.mlp\.layers\.0\.0\.'), '.mlp.fc1.'),
@@ -46,6 +57,7 @@ class ConvertedCheckpoint:
     source: str
     backbone: Dict[str, torch.Tensor] = field(default_factory=dict)
     head: Dict[str, torch.Tensor] = field(default_factory=dict)
+    decoder: Dict[str, torch.Tensor] = field(default_factory=dict)
     dropped: List[str] = field(default_factory=list)
 
     def recognizer_state_dict(self) -> Dict[str, torch.Tensor]:
@@ -53,6 +65,18 @@ class ConvertedCheckpoint:
         ``cls_head.``)."""
         out = {f'backbone.{k}': v for k, v in self.backbone.items()}
         out.update({f'cls_head.{k}': v for k, v in self.head.items()})
+        return out
+
+    def pretrainer_state_dict(self) -> Dict[str, torch.Tensor]:
+        """Keys of a dfertools ``MaskedVideoPretrainer`` (``backbone.``,
+        ``decoder.``); needs ``keep_decoder=True`` at conversion."""
+        if not self.decoder:
+            raise ValueError(
+                'this checkpoint holds no pretraining decoder (it is a '
+                'fine-tuned or encoder-only checkpoint, or was converted '
+                'without keep_decoder); it can initialise a backbone only.')
+        out = {f'backbone.{k}': v for k, v in self.backbone.items()}
+        out.update({f'decoder.{k}': v for k, v in self.decoder.items()})
         return out
 
 
@@ -95,18 +119,39 @@ def detect_source(state: Dict[str, torch.Tensor]) -> str:
         f'(backbone.*); first keys: {keys[:5]}')
 
 
-def _from_official(state, out: ConvertedCheckpoint) -> None:
+def _official_decoder_key(key: str) -> Optional[str]:
+    """Our ``MaskedVideoPretrainer`` name of an official pretraining key
+    outside the encoder, or ``None``."""
+    for pat, rep in DECODER_RENAMES:
+        if pat.match(key):
+            return pat.sub(rep, key)
+    return None
+
+
+def _from_official(state, out: ConvertedCheckpoint,
+                   keep_decoder: bool = False) -> None:
     pretrain = any(k.startswith('encoder.') for k in state)
+    if keep_decoder and not pretrain:
+        raise ValueError(
+            'keep_decoder: this official checkpoint has no encoder./decoder. '
+            'keys, i.e. it is a fine-tuned model, not a pretraining one; '
+            'convert it without keep_decoder.')
+    unknown = []
     for k, v in state.items():
         if pretrain:
-            if k.startswith('encoder.'):
-                name = k[len('encoder.'):]
-                if name.startswith(('head.', 'pos_embed')):
-                    out.dropped.append(k)
-                else:
-                    out.backbone[name] = v
+            name = k[len('encoder.'):] if k.startswith('encoder.') else None
+            ours = None if name is not None or not keep_decoder \
+                else _official_decoder_key(k)
+            if name is not None and not name.startswith(('head.',
+                                                         'pos_embed')):
+                out.backbone[name] = v
+            elif ours is not None:
+                out.decoder[ours[len('decoder.'):]] = v
             else:
                 out.dropped.append(k)
+                if keep_decoder and k != 'pos_embed' \
+                        and not k.startswith('encoder.'):
+                    unknown.append(k)
         elif k.startswith('fc_norm.'):
             out.head['norm.' + k[len('fc_norm.'):]] = v
         elif k.startswith('head.'):
@@ -115,6 +160,12 @@ def _from_official(state, out: ConvertedCheckpoint) -> None:
             out.dropped.append(k)
         else:
             out.backbone[k] = v
+    if unknown:
+        raise ValueError(
+            f'keep_decoder: no MaskedVideoPretrainer name for {unknown[:5]} '
+            '(known: encoder_to_decoder, mask_token, decoder.blocks.N, '
+            'decoder.norm, decoder.head); convert without keep_decoder to '
+            'keep only the encoder.')
 
 
 def _from_mmaction(state, out: ConvertedCheckpoint) -> None:
@@ -153,10 +204,14 @@ _CONVERTERS = dict(official=_from_official, mmaction=_from_mmaction,
                    dfertools=_from_dfertools)
 
 
-def convert_state_dict(obj, source: str = 'auto') -> ConvertedCheckpoint:
+def convert_state_dict(obj, source: str = 'auto',
+                       keep_decoder: bool = False) -> ConvertedCheckpoint:
     """Convert a loaded checkpoint (any wrapper) to dfertools keys.
 
     ``source``: 'auto' | 'official' | 'mmaction' | 'dfertools'.
+    ``keep_decoder``: keep an official pretraining checkpoint's decoder,
+    ``encoder_to_decoder`` and ``mask_token`` (``ConvertedCheckpoint.decoder``,
+    our ``MAEDecoder`` names); only for the ``official`` layout.
     """
     state = unwrap_state_dict(obj)
     if source == 'auto':
@@ -165,8 +220,29 @@ def convert_state_dict(obj, source: str = 'auto') -> ConvertedCheckpoint:
         raise ValueError(f'unknown checkpoint source {source!r}; choose '
                          f"'auto' or one of {sorted(_CONVERTERS)}.")
     out = ConvertedCheckpoint(source=source)
-    _CONVERTERS[source](state, out)
+    if keep_decoder:
+        if source != 'official':
+            raise ValueError('keep_decoder applies to official VideoMAE / '
+                             f'MAE-DFER pretraining checkpoints, not to the '
+                             f'{source!r} layout.')
+        _from_official(state, out, keep_decoder=True)
+    else:
+        _CONVERTERS[source](state, out)
     return out
+
+
+def training_record(obj) -> dict:
+    """``epoch`` and ``args`` (as a dict) of a VideoMAE / MAE-DFER
+    training checkpoint, for the converted file's ``meta``; ``{}`` for other
+    files."""
+    import argparse
+    record = {}
+    if isinstance(obj, dict):
+        if isinstance(obj.get('epoch'), int):
+            record['official_epoch'] = obj['epoch']
+        if isinstance(obj.get('args'), argparse.Namespace):
+            record['official_args'] = dict(vars(obj['args']))
+    return record
 
 
 def to_official(conv: ConvertedCheckpoint,
