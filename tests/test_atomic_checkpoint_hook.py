@@ -11,7 +11,7 @@ from dfertools.engine import DFERRunner
 from dfertools.engine.atomic_checkpoint_hook import atomic_write_text
 from dfertools.registry import HOOKS
 
-from tests.engine_toys import ToyDataset, runner_cfg
+from tests.fixtures.engine_toys import ToyDataset, runner_cfg
 
 
 class Crash(Exception):

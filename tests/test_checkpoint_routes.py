@@ -18,7 +18,7 @@ from mmengine.registry import DefaultScope
 import dfertools  # noqa: F401
 import dfertools.models  # noqa: F401
 from dfertools.utils.checkpoint import CheckpointRefusedError
-from tests.engine_toys import ToyDataset, runner_cfg
+from tests.fixtures.engine_toys import ToyDataset, runner_cfg
 from tests.fixtures.cli import ROOT, run
 
 REFUSED = 'Nothing from it was executed'

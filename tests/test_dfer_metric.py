@@ -209,7 +209,7 @@ def test_evaluator_flow(tmp_path):
 def test_runner_val_loop_with_dump(tmp_path):
     """DFERMetric as the val_evaluator of mmengine's Runner (toy model)."""
     from mmengine.runner import Runner
-    from tests.engine_toys import ToyDataset, runner_cfg
+    from tests.fixtures.engine_toys import ToyDataset, runner_cfg
     dump = tmp_path / 'val.json'
     cfg = runner_cfg(
         tmp_path, ToyDataset(n=6), max_iters=2,

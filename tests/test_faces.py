@@ -15,7 +15,7 @@ from dfertools.datasets.faces import (FaceCropper, FaceDetection,
                                       gaussian_smooth, select_track)
 from dfertools.datasets.faces.extraction import extract_faces
 from dfertools.registry import FACE_DETECTORS
-from tests.face_video import (EYES, FACE_CENTER, astronaut, face_clip,
+from tests.fixtures.face_video import (EYES, FACE_CENTER, astronaut, face_clip,
                               faceless_clip, write_mp4)
 
 pytest.importorskip('skimage')

@@ -10,9 +10,9 @@ from mmengine.runner import Runner
 
 import dfertools.engine  # noqa: F401
 import dfertools.models  # noqa: F401
-from tests.engine_toys import (Snapshot, runner_cfg,
+from tests.fixtures.engine_toys import (Snapshot, runner_cfg,
                                train_into_nan_at_iteration_2)
-from tests.fixtures.tiny_hdf import ClipDataset, tiny_hdf_cfg
+from tests.fixtures.tiny_hdf import ClipDataset, ddp_hdf_rank, tiny_hdf_cfg
 
 
 @pytest.mark.parametrize('wrapper', ['GradNormOptimWrapper',
@@ -58,23 +58,11 @@ def test_sam_ascent_never_sees_a_nan_gradient():
 
 def _ddp_worker(rank, init_file, result_file, kind):
     import torch.distributed as dist
-    torch.set_num_threads(1)
-    dist.init_process_group('gloo', init_method=f'file://{init_file}',
-                            rank=rank, world_size=2)
-    from mmengine.optim import build_optim_wrapper
-    from mmengine.registry import DefaultScope
+    from mmengine.dataset import pseudo_collate
 
     from dfertools.engine.finite_loss_hook import _UpdateGuard
-    from mmengine.model import MMDistributedDataParallel
-    from dfertools.registry import MODELS
-    from mmengine.dataset import pseudo_collate
-    torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('dfertools'):
-        model = MODELS.build(tiny_hdf_cfg())
-        model.init_weights()
-        ow = build_optim_wrapper(model, dict(
-            type=kind, optimizer=dict(type='AdamW', lr=1e-3)))
-    ddp = MMDistributedDataParallel(module=model)
+    model, ow, ddp = ddp_hdf_rank(rank, init_file, kind,
+                                  dict(type='AdamW', lr=1e-3))
     guard = _UpdateGuard(ow)
     guard.install()
     trips, params = [], []

@@ -7,7 +7,7 @@ import dfertools.engine  # noqa: F401
 from dfertools.engine import NonFiniteLossError
 from dfertools.registry import HOOKS
 
-from tests.engine_toys import (Snapshot, ToyDataset, runner_cfg,
+from tests.fixtures.engine_toys import (Snapshot, ToyDataset, runner_cfg,
                                train_into_nan_at_iteration_2)
 
 

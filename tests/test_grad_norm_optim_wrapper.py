@@ -16,7 +16,7 @@ import dfertools.models  # noqa: F401
 from dfertools.engine import (AmpGradNormOptimWrapper, DFERRunner,
                               GradNormOptimWrapper, SAMOptimWrapper)
 from dfertools.models.losses.grad_norm_scaler import GradNormLossScaler
-from tests.fixtures.tiny_hdf import ClipDataset, tiny_hdf_cfg
+from tests.fixtures.tiny_hdf import ClipDataset, ddp_hdf_rank, tiny_hdf_cfg
 
 W0 = [0.5, -1.0, 2.0]
 
@@ -98,7 +98,7 @@ def test_sam_through_the_stock_train_step():
 
 
 def test_runner_refuses_a_wrapper_that_does_not_measure_g(tmp_path):
-    from tests.engine_toys import runner_cfg
+    from tests.fixtures.engine_toys import runner_cfg
     runner = DFERRunner(**runner_cfg(
         tmp_path, ClipDataset(), max_iters=1, model=tiny_hdf_cfg(),
         optim_wrapper=dict(type='OptimWrapper',
@@ -112,22 +112,9 @@ def test_runner_refuses_a_wrapper_that_does_not_measure_g(tmp_path):
 def _ddp_worker(rank, init_file, result_file, kind):
     import torch.distributed as dist
     from mmengine.dataset import pseudo_collate
-    from mmengine.model import MMDistributedDataParallel
-    from mmengine.optim import build_optim_wrapper
-    from mmengine.registry import DefaultScope
-
-    from dfertools.registry import MODELS
-    torch.set_num_threads(1)
-    dist.init_process_group('gloo', init_method=f'file://{init_file}',
-                            rank=rank, world_size=2)
-    torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('dfertools'):
-        model = MODELS.build(tiny_hdf_cfg())
-        model.init_weights()
-        ow = build_optim_wrapper(model, dict(
-            type=kind, optimizer=dict(type='SGD', lr=0.01)))
+    model, ow, ddp = ddp_hdf_rank(rank, init_file, kind,
+                                  dict(type='SGD', lr=0.01))
     init = copy.deepcopy(model.state_dict())
-    ddp = MMDistributedDataParallel(module=model)
     data = ClipDataset(n=8)
     gs, logs = [], []
     for step in range(2):

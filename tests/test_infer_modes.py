@@ -14,7 +14,7 @@ from dfertools.apis import init_recognizer, sliding_window_inference
 from dfertools.apis.pipeline_parts import class_names
 from dfertools.datasets.classes import DFEW_CLASSES, MAFW_CLASSES
 from dfertools.datasets.faces import FaceCropper
-from tests.face_video import face_clip, faceless_clip, write_mp4
+from tests.fixtures.face_video import face_clip, faceless_clip, write_mp4
 
 pytest.importorskip('skimage')
 torch.set_num_threads(1)

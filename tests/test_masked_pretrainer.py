@@ -5,48 +5,8 @@ import torch
 
 from dfertools.registry import MODELS
 
-TINY_VIT = dict(type='VideoViT', arch=dict(embed_dims=48, num_layers=2,
-                                           num_heads=3),
-                img_size=32, num_frames=4)
-TINY_LGI = dict(type='LGIFormer', arch=dict(embed_dims=48, num_layers=2,
-                                            num_heads=3),
-                img_size=32, num_frames=4, region_size=(1, 2, 2))
-DECODER = dict(type='MAEDecoder', embed_dims=32, num_layers=1, num_heads=2,
-               default_grid=(2, 2, 2))
-MOTION = dict(type='MaskedReconstructionLoss', motion_target=True)
-
-FAMILIES = {
-    'videomae': dict(backbone=TINY_VIT,
-                     masker=dict(type='TubeMasker', mask_ratio=0.5),
-                     decoder=DECODER),
-    'mae_dfer': dict(backbone=TINY_LGI,
-                     masker=dict(type='TubeWindowMasker', mask_ratio=0.5,
-                                 region_size=(1, 2, 2)),
-                     decoder=DECODER, rec_loss=MOTION),
-    'hi2m': dict(backbone=TINY_VIT,
-                 masker=dict(type='HRDMasker', mask_ratio=0.5, num_heads=2),
-                 decoder=DECODER, rec_loss=MOTION,
-                 hsm=dict(type='HardSampleMining'),
-                 hrd_loss=dict(type='HRDPolicyLoss')),
-}
-
-
-def build(family):
-    torch.manual_seed(0)
-    return MODELS.build(dict(type='MaskedVideoPretrainer', **FAMILIES[family]))
-
-
-def batch(n=3, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    inputs = [torch.randint(0, 256, (1, 3, 4, 32, 32), dtype=torch.uint8,
-                            generator=g) for _ in range(n)]
-    return dict(inputs=inputs, data_samples=None)
-
-
-def optim(model, lr=2e-3):
-    from mmengine.optim import OptimWrapper
-    return OptimWrapper(torch.optim.AdamW(model.parameters(), lr=lr,
-                                          betas=(0.9, 0.95)))
+from tests.fixtures.tiny_pretrainer import (FAMILIES, TINY_VIT, batch,  # noqa
+                                           build, optim)
 
 
 @pytest.mark.parametrize('family', list(FAMILIES))

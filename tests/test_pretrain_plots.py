@@ -6,7 +6,7 @@ import torch
 from dfertools.visualization.pretrain_plots import (plot_masks,
                                                     plot_reconstruction,
                                                     to_pixels)
-from tests.test_masked_pretrainer import batch, build
+from tests.fixtures.tiny_pretrainer import batch, build
 
 
 def test_to_pixels_uses_dataset_stats():

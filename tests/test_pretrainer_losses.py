@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from dfertools.registry import MODELS
-from tests.test_masked_pretrainer import FAMILIES, batch
+from tests.fixtures.tiny_pretrainer import FAMILIES, batch
 
 LAMBDA = 1e-4   # HRDPolicyLoss default (eq. 8)
 

@@ -14,8 +14,10 @@ from dfertools.datasets.sample_rng import sample_rng
 from dfertools.datasets.thread_loader import ThreadDataLoader
 from dfertools.engine.runner import DFERRunner
 from tests.data_toys import make_video_list
-from tests.engine_toys import ToyDataset
-from tests.test_exact_resume import Interrupt, InterruptAfterEpoch, _cfg, _final
+from tests.fixtures.engine_toys import ToyDataset
+from tests.fixtures.resume_toys import (Interrupt, InterruptAfterEpoch,
+                                        final_state as _final,
+                                        resume_cfg as _cfg)
 
 
 class _Jitter:

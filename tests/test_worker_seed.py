@@ -8,7 +8,8 @@ from torch.utils.data import Dataset
 
 from dfertools.engine.runner import DFERRunner
 from dfertools.engine.worker_seed import worker_seeds
-from tests.test_exact_resume import _cfg, _final
+from tests.fixtures.resume_toys import final_state as _final
+from tests.fixtures.resume_toys import resume_cfg as _cfg
 
 
 class RandomDraws(Dataset):
