@@ -190,3 +190,14 @@ def test_auto_tensorboard_false_keeps_backends_as_written(monkeypatch):
     setup_env.setup_common(cfg, _args())
     assert [b['type'] for b in cfg.visualizer.vis_backends] == [
         'LocalVisBackend']
+
+
+def test_vis_backends_written_as_strings_are_refused_by_name(monkeypatch):
+    # what `--cfg-options "visualizer.vis_backends=[dict(type=...)]"` gives
+    import importlib.util
+    monkeypatch.setattr(importlib.util, 'find_spec', lambda *a: object())
+    cfg = _cfg()
+    cfg.visualizer.vis_backends = ["dict(type='LocalVisBackend')"]
+    with pytest.raises(ValueError, match='visualizer.vis_backends: every '
+                       'entry must be a dict'):
+        setup_env.setup_common(cfg, _args())

@@ -120,6 +120,14 @@ def add_installed_vis_backends(cfg: Config) -> None:
     if importlib.util.find_spec('tensorboard') is None:
         return
     backends = list(visualizer.get('vis_backends') or [])
+    bad = [b for b in backends if not isinstance(b, dict)]
+    if bad:
+        raise ValueError(
+            f'visualizer.vis_backends: every entry must be a dict such as '
+            f"dict(type='LocalVisBackend'), got {bad[0]!r}. --cfg-options "
+            'cannot write dicts inside a list; set vis_backends in a config '
+            'file that inherits yours (or auto_tensorboard=False to keep the '
+            'backends as written).')
     if any(b.get('type') == 'TensorboardVisBackend' for b in backends):
         return
     backends.append(dict(type='TensorboardVisBackend'))
