@@ -73,7 +73,7 @@ if [ -f "$DATA/meta.json" ]; then
   stamp "reusing SynthDFER in $DATA"
 else
   stamp "generating SynthDFER into $DATA"
-  $PY tools/data/make_synthetic.py --out "$DATA" --seed 0 \
+  "$PY" tools/data/make_synthetic.py --out "$DATA" --seed 0 \
     --num-labeled 4200 --num-unlabeled 3000 --size 64 --no-progress
 fi
 
@@ -86,11 +86,11 @@ train_and_test() {  # NAME INIT: fine-tune $FT into $WORK/NAME, test it
   local name=$1 init=$2
   stage_ready "$WORK/$name" && return 0
   stamp "training $FT -> $WORK/$name (load_from=$init)"
-  $PY tools/train.py "$FT" --work-dir "$WORK/$name" --seed "$SEED" \
+  "$PY" tools/train.py "$FT" --work-dir "$WORK/$name" --seed "$SEED" \
     $(resume_opt "$WORK/$name") --cfg-options load_from="$init" \
     "${ft_opts[@]}"
   stamp "testing $name"
-  $PY tools/test.py "$FT" "$(cat "$WORK/$name/last_checkpoint")" \
+  "$PY" tools/test.py "$FT" "$(cat "$WORK/$name/last_checkpoint")" \
     --work-dir "$WORK/$name" --dump "$WORK/$name/dump.json" \
     --cfg-options "${ft_opts[@]}"
   stage_done "$WORK/$name"
@@ -99,7 +99,7 @@ train_and_test() {  # NAME INIT: fine-tune $FT into $WORK/NAME, test it
 probe() {  # NAME [--checkpoint CKPT]: linear probe into $WORK/NAME.json
   local name=$1; shift
   stage_ready "$WORK/$name" && return 0
-  $PY tools/analysis/linear_probe.py "$FT" "$@" --seed "$SEED" \
+  "$PY" tools/analysis/linear_probe.py "$FT" "$@" --seed "$SEED" \
     --dump "$WORK/$name.json" --cfg-options "${ft_opts[@]}"
   stage_done "$WORK/$name"
 }
@@ -107,7 +107,7 @@ probe() {  # NAME [--checkpoint CKPT]: linear probe into $WORK/NAME.json
 if [ -n "$PRE" ]; then
   if ! stage_ready "$WORK/pretrain"; then
     stamp "pretraining $PRE on the unlabeled pool"
-    $PY tools/train.py "$PRE" --work-dir "$WORK/pretrain" --seed "$SEED" \
+    "$PY" tools/train.py "$PRE" --work-dir "$WORK/pretrain" --seed "$SEED" \
       $(resume_opt "$WORK/pretrain") --cfg-options "${data_opts[@]}"
     stage_done "$WORK/pretrain"
   fi
@@ -118,13 +118,13 @@ if [ -n "$PRE" ]; then
   probe probe_pretrained --checkpoint "$CKPT"
   probe probe_random
   stamp "report"
-  $PY tools/analysis/demo_report.py "$WORK" --pretrain-config "$PRE" \
+  "$PY" tools/analysis/demo_report.py "$WORK" --pretrain-config "$PRE" \
     --title "$METHOD, SynthDFER fold 1 test, 2 views per video" \
     --cfg-options "${data_opts[@]}"
 else
   train_and_test finetune None
   stamp "report"
-  $PY tools/analysis/demo_report.py "$WORK" \
+  "$PY" tools/analysis/demo_report.py "$WORK" \
     --title "$METHOD, SynthDFER fold 1 test, 2 views per video"
 fi
 stamp "done: $WORK/report.md"
