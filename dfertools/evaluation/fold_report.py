@@ -24,6 +24,15 @@ from .predictions import load_dump, merge_views
 STD_DDOF = 1
 
 
+def mean_sample_std(values: Sequence[float]):
+    """``(mean, sample std)`` of ``values`` (ddof=:data:`STD_DDOF`; NaN
+    when there are too few values for it)."""
+    vals = np.asarray(values, dtype=np.float64)
+    std = float(vals.std(ddof=STD_DDOF)) if len(vals) > STD_DDOF \
+        else float('nan')
+    return float(vals.mean()), std
+
+
 def _class_names(dumps: List[dict], paths: Sequence[str],
                  class_names: Optional[Sequence[str]]) -> List[str]:
     num = {d['num_classes'] for d in dumps}
@@ -67,14 +76,8 @@ def fold_report(paths: Sequence[str],
     labels = np.concatenate(all_labels)
     pooled = summarize(labels, probs.argmax(1), num_classes, names)
 
-    def mean_std(key):
-        vals = np.array([f[key] for f in folds], dtype=np.float64)
-        std = float(vals.std(ddof=STD_DDOF)) if len(vals) > STD_DDOF \
-            else float('nan')
-        return float(vals.mean()), std
-
-    uar_m, uar_s = mean_std('UAR')
-    war_m, war_s = mean_std('WAR')
+    uar_m, uar_s = mean_sample_std([f['UAR'] for f in folds])
+    war_m, war_s = mean_sample_std([f['WAR'] for f in folds])
     return dict(
         folds=folds,
         mean=dict(UAR=uar_m, WAR=war_m),

@@ -19,7 +19,7 @@ import math
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
-from dfertools.evaluation.fold_report import STD_DDOF, fold_report
+from dfertools.evaluation.fold_report import fold_report, mean_sample_std
 from dfertools.visualization.training_curves import run_curves
 
 RUNS = (
@@ -123,15 +123,6 @@ def write_report(path: str, table: str, figures: Dict[str, str],
     return path
 
 
-def _mean_std(values: Sequence[float]):
-    n = len(values)
-    mean = sum(values) / n
-    if n <= STD_DDOF:
-        return mean, float('nan')
-    var = sum((v - mean) ** 2 for v in values) / (n - STD_DDOF)
-    return mean, math.sqrt(var)
-
-
 def summarize_runs(work_dirs: Sequence[str]) -> dict:
     """Mean and sample std (ddof=1, NaN for one run) over ``work_dirs`` of
     each row's UAR and WAR and of each target's value, keyed by name, plus
@@ -150,7 +141,7 @@ def summarize_runs(work_dirs: Sequence[str]) -> dict:
                for rows, _ in per_run]
         if None in got:
             continue
-        out['rows'][name] = {k: _mean_std([r[k] for r in got])
+        out['rows'][name] = {k: mean_sample_std([r[k] for r in got])
                              for k in ('UAR', 'WAR')}
     for t in per_run[0][1]:
         got = [next((u for u in ts if u['target'] == t['target']), None)
@@ -158,7 +149,7 @@ def summarize_runs(work_dirs: Sequence[str]) -> dict:
         if None in got:
             continue
         out['targets'][t['target']] = dict(
-            value=_mean_std([u['value'] for u in got]), need=t['need'],
+            value=mean_sample_std([u['value'] for u in got]), need=t['need'],
             met=sum(bool(u['met']) for u in got))
     return out
 
