@@ -7,6 +7,7 @@ import pytest
 
 from dfertools.evaluation.predictions import save_dump
 from dfertools.visualization import demo_report as rep
+from tests.fixtures.cli import load_tool
 
 C, PER_CLASS = 7, 10
 
@@ -119,11 +120,7 @@ def test_one_run_has_no_std_and_missing_results_are_named(tmp_path):
 
 
 def test_summary_tool_prints_and_writes_json(tmp_path, capsys):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'demo_summary', 'tools/analysis/demo_summary.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('tools/analysis/demo_summary.py')
     works = [_work_dir(tmp_path, f's{i}', *r) for i, r in enumerate(RUNS)]
     out = tmp_path / 'summary.json'
     assert tool.main(works + ['--json', str(out)]) == 0

@@ -1,7 +1,6 @@
 """Face preprocessing on a real face (skimage's astronaut, animated):
 detection, one smoothed track, crops, extraction tool, FaceCrop transform."""
 import csv
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -15,6 +14,7 @@ from dfertools.datasets.faces import (FaceCropper, FaceDetection,
                                       gaussian_smooth, select_track)
 from dfertools.datasets.faces.extraction import extract_faces
 from dfertools.registry import FACE_DETECTORS
+from tests.fixtures.cli import load_tool
 from tests.fixtures.face_video import (EYES, FACE_CENTER, astronaut, face_clip,
                               faceless_clip, write_mp4)
 
@@ -203,10 +203,7 @@ def test_extraction_resume_and_failures(tmp_path, clip):
 
 
 def test_extract_faces_tool_frames(tmp_path, clip, capsys):
-    spec = importlib.util.spec_from_file_location(
-        'extract_faces_tool', osp.join(ROOT, 'tools/data/extract_faces.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('tools/data/extract_faces.py')
     video = write_mp4(tmp_path / 'face.mp4', clip[0][14:22])
     out = tmp_path / 'out'
     assert tool.main([video, '--out', str(out), '--format', 'frames',

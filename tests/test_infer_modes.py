@@ -1,7 +1,6 @@
 """tools/infer.py beyond one clip: class names from the config's dataset,
 --detect-face, --batch CSV and --timeline (sliding window CSV + plot)."""
 import csv
-import importlib.util
 import os.path as osp
 
 import cv2
@@ -14,6 +13,7 @@ from dfertools.apis import init_recognizer, sliding_window_inference
 from dfertools.apis.pipeline_parts import class_names
 from dfertools.datasets.classes import DFEW_CLASSES, MAFW_CLASSES
 from dfertools.datasets.faces import FaceCropper
+from tests.fixtures.cli import load_tool
 from tests.fixtures.face_video import face_clip, faceless_clip, write_mp4
 
 pytest.importorskip('skimage')
@@ -47,12 +47,8 @@ test_dataloader = dict(dataset=dict(
 """
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'infer_tool', osp.join(ROOT, 'tools/infer.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
+def load_infer():
+    return load_tool('tools/infer.py')
 
 
 @pytest.fixture(scope='module')
@@ -113,7 +109,7 @@ def test_class_names_come_from_the_dataset(setup):
 
 def test_detect_face_crops_before_the_model(setup, capsys):
     import json
-    tool = load_tool()
+    tool = load_infer()
     cmd = [setup['video'], '--config', setup['cfg'], '--checkpoint',
            setup['ckpt'], '--json', '--detect-face', '--face-size', '48']
     assert tool.main(cmd) == 0
@@ -142,7 +138,7 @@ def test_batch_csv(setup, capsys):
     write_mp4(tmp / 'clips' / 'b.mp4', frames[12:])
     (tmp / 'clips' / 'broken.mp4').write_bytes(b'junk' * 20)
     out_csv = tmp / 'preds.csv'
-    tool = load_tool()
+    tool = load_infer()
     rc = tool.main([str(tmp / 'clips'), '--batch', str(out_csv),
                     '--config', setup['cfg'], '--checkpoint',
                     setup['ckpt']])
@@ -197,7 +193,7 @@ def test_sliding_window(setup):
 
 
 def test_timeline_tool_with_face(setup, capsys):
-    tool = load_tool()
+    tool = load_infer()
     out_csv = setup['tmp'] / 'tl' / 'face.csv'
     (setup['tmp'] / 'tl').mkdir()
     assert tool.main([setup['video'], '--timeline', str(out_csv),

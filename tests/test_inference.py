@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from dfertools.apis import inference_recognizer, init_recognizer
+from tests.fixtures.cli import load_tool
 
 torch.set_num_threads(1)
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -89,11 +90,7 @@ def test_api_averages_view_probabilities(tmp_path):
 
 
 def test_cli_json_and_table(tmp_path, capsys):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'infer_tool', osp.join(ROOT, 'tools/infer.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('tools/infer.py')
     cfg, video, ckpt, _ = setup(tmp_path)
     cmd = [str(video), '--config', str(cfg), '--checkpoint', str(ckpt)]
     assert tool.main(cmd + ['--json']) == 0

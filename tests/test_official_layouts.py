@@ -3,7 +3,6 @@ dataset the layout as published, the tools/data converter with its default
 arguments, the SHIPPED dataset config with only ``data_root`` overridden,
 and one sample through its real train and test pipelines. Also the early
 check that the listed videos are where data_root/data_prefix say."""
-import importlib.util
 import os
 import os.path as osp
 
@@ -17,14 +16,11 @@ from dfertools.datasets.annotations import parse_annotation
 from dfertools.registry import DATASETS
 from dfertools.datasets.synthetic_writer import generate
 from tests.data_toys import write_video
+from tests.fixtures.cli import load_tool
 
 
 def _tool(name):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join('tools', 'data', f'{name}.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_tool(f'tools/data/{name}.py')
 
 
 def _frame_folder(folder, n, size=224):

@@ -3,7 +3,6 @@ it (``model``, ``optimizer``, ``epoch``, ``scaler``, ``args``), converted
 with and without its decoder and loaded, with strict key matching, into the
 models our configs build."""
 import argparse
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -15,6 +14,7 @@ import dfertools  # noqa: F401
 from dfertools.models.utils.checkpoint_convert import (convert_state_dict,
                                                        read_state_dict)
 from dfertools.registry import MODELS
+from tests.fixtures.cli import load_tool
 
 torch.set_num_threads(1)
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -36,11 +36,7 @@ OFFICIAL_NAMES = {
 
 
 def _tool():
-    path = osp.join(ROOT, 'tools', 'convert', 'convert_checkpoint.py')
-    spec = importlib.util.spec_from_file_location('convert_tool', path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_tool('tools/convert/convert_checkpoint.py')
 
 
 def _model(cfg_file, **extra):
