@@ -9,6 +9,7 @@ import torch
 from mmengine.config import Config
 
 from dfertools.benchmark.harness import build_mmaction_pair, run_benchmark
+from tests.fixtures.cli import load_tool
 
 torch.set_num_threads(1)
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -24,13 +25,8 @@ def tiny_cfg():
     return cfg
 
 
-def load_tool():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_tool', osp.join(ROOT, 'tools/analysis/benchmark.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+def load_benchmark_tool():
+    return load_tool('tools/analysis/benchmark.py')
 
 
 def test_cli_train_smoke_writes_json_with_comparison(tmp_path):
@@ -38,9 +34,10 @@ def test_cli_train_smoke_writes_json_with_comparison(tmp_path):
     opts = ['model.backbone.arch.embed_dims=48', 'model.backbone.arch.'
             'num_layers=2', 'model.backbone.img_size=32',
             'model.backbone.num_frames=4', 'model.cls_head.in_channels=48']
-    load_tool().main(['--config', CFG, '--mode', 'train', '--steps', '2',
-                      '--warmup', '1', '--compare', 'mmaction-vit', '--json',
-                      str(out), '--cfg-options', *opts])
+    load_benchmark_tool().main([
+        '--config', CFG, '--mode', 'train', '--steps', '2', '--warmup', '1',
+        '--compare', 'mmaction-vit', '--json', str(out), '--cfg-options',
+        *opts])
     r = json.loads(out.read_text())
     for key in ('median_step_s', 'clips_per_s', 'peak_mem_mib',
                 'flops_per_clip', 'params', 'step_times_s', 'compare'):

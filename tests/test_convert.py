@@ -14,19 +14,10 @@ from dfertools.models.utils.checkpoint_convert import (convert_state_dict,
                                                        to_mmaction,
                                                        to_official)
 from dfertools.registry import MODELS
+from tests.fixtures.cli import load_tool
 
 torch.set_num_threads(1)
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-def load_tool(rel):
-    """Import a script under tools/ as a module (its ``main(argv)``)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        rel.replace('/', '_')[:-3], osp.join(ROOT, rel))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 ARCH = dict(embed_dims=48, num_layers=2, num_heads=3)
 
 

@@ -1,5 +1,4 @@
 """tools/data converters on tiny fake official layouts."""
-import importlib.util
 import os
 
 import cv2
@@ -7,14 +6,11 @@ import numpy as np
 import pytest
 
 from dfertools.datasets.annotations import parse_annotation
+from tests.fixtures.cli import load_tool
 
 
 def _tool(name):
-    spec = importlib.util.spec_from_file_location(
-        name, os.path.join('tools', 'data', f'{name}.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_tool(f'tools/data/{name}.py')
 
 
 def _frames(folder, n):

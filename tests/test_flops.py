@@ -13,19 +13,10 @@ from dfertools.models.backbones import LGIFormer, VideoViT
 from dfertools.registry import OPTIM_WRAPPER_CONSTRUCTORS
 from dfertools.utils.flops import (build_model_from_config, count_flops,
                                    model_complexity)
+from tests.fixtures.cli import load_tool
 
 torch.set_num_threads(1)
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-
-
-def load_tool(rel):
-    """Import a script under tools/ as a module (its ``main(argv)``)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        rel.replace('/', '_')[:-3], osp.join(ROOT, rel))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def test_sdpa_is_counted():
