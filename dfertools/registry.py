@@ -6,7 +6,7 @@ Each node is a child of the MMAction2 node of the same name, so a config with
 MMAction2's (``VisionTransformer``, ``Recognizer3D``). ``locations`` name the
 dfertools package that fills each node, so building imports it lazily.
 
-``MASKERS`` and ``FACE_DETECTORS`` are ours alone. Third-party packages
+``MASKERS``, ``FACE_DETECTORS`` and ``PIPELINES`` are ours alone. Third-party packages
 register into them (or any other node) in one of two ways:
 
 * ``custom_imports=dict(imports=['my_plugin'])`` in a config (MMEngine), or
@@ -44,6 +44,9 @@ DATASETS = _node('dataset', mma.DATASETS, 'dfertools.datasets')
 DATA_SAMPLERS = _node('data sampler', mma.DATA_SAMPLERS, 'dfertools.datasets')
 TRANSFORMS = _node('transform', mma.TRANSFORMS,
                    'dfertools.datasets.transforms')
+# builders of a dataset's whole transform list from a few parameters
+PIPELINES = DFERRegistry('pipeline', scope='dfertools',
+                         locations=['dfertools.datasets'])
 
 MODELS = _node('model', mma.MODELS, 'dfertools.models')
 MODEL_WRAPPERS = _node('model_wrapper', mma.MODEL_WRAPPERS,

@@ -188,26 +188,28 @@ def test_corrupt_video_is_substituted_in_training(synth_root, tmp_path):
                                   'synth_dfer', 'synth_dfer_pretrain'])
 def test_dataset_configs_define_loaders(name):
     from mmengine.config import Config
+    from dfertools.datasets import dataset_pipeline
     cfg = Config.fromfile(f'configs/_base_/datasets/{name}.py')
-    assert isinstance(cfg.data_root, str)
+    assert isinstance(cfg.train_dataloader.dataset.data_root, str)
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader',
                 'val_evaluator', 'test_evaluator'):
         assert key in cfg
     train = cfg.train_dataloader
     assert train.sampler == dict(type='DefaultSampler', shuffle=True)
     assert train.persistent_workers and train.num_workers > 0
-    pipe = [t['type'] for t in train.dataset.pipeline]
+    train_pipe = dataset_pipeline(train.dataset)
+    pipe = [t['type'] for t in train_pipe]
     assert pipe[:3] == ['VideoInit', 'DFERSampleFrames', 'VideoDecode']
     if name == 'voxceleb2':
         assert pipe[3] == 'VoxCeleb2Crop'
     if cfg.val_dataloader is not None:
         assert cfg.val_evaluator == dict(type='DFERMetric')
         assert cfg.test_dataloader.dataset.num_views == 2
-        sampler = cfg.test_dataloader.dataset.pipeline[1]
+        sampler = dataset_pipeline(cfg.test_dataloader.dataset)[1]
         assert sampler['num_views'] == 2 and sampler['test_mode']
     stride = dict(ferv39k=1, synth_dfer=1, synth_dfer_pretrain=1).get(name, 4)
-    assert train.dataset.pipeline[1]['frame_interval'] == stride
-    assert train.dataset.pipeline[1]['clip_len'] == 16
+    assert train_pipe[1]['frame_interval'] == stride
+    assert train_pipe[1]['clip_len'] == 16
 
 
 def test_synth_config_builds_and_switches_fold(synth_root):

@@ -7,6 +7,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 import dfertools  # noqa: F401
+from dfertools.datasets import dataset_pipeline
 from dfertools.registry import MODELS, TRANSFORMS
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -24,16 +25,16 @@ def test_config_builds(path):
     assert cfg.default_scope == 'dfertools'
     with DefaultScope.overwrite_default_scope('dfertools'):
         model = MODELS.build(cfg.model)
-        for t in cfg.train_dataloader.dataset.pipeline:
+        for t in dataset_pipeline(cfg.train_dataloader.dataset):
             TRANSFORMS.build(t)
-        for t in cfg.test_dataloader.dataset.pipeline:
+        for t in dataset_pipeline(cfg.test_dataloader.dataset):
             TRANSFORMS.build(t)
     assert type(model).__name__ == 'HDFRecognizer'
     assert cfg.model.cls_head.average_clips == 'prob'
     assert cfg.test_evaluator.type == 'DFERMetric'
     if path == DEMO:  # the SynthDFER demo drops colour jitter (docs/hdf.md)
         return
-    jitter = [t for t in cfg.train_dataloader.dataset.pipeline
+    jitter = [t for t in dataset_pipeline(cfg.train_dataloader.dataset)
               if t['type'] == 'ColorJitter']
     assert jitter and jitter[0]['brightness'] == 0.4
 
@@ -47,9 +48,10 @@ def test_paper_recipe():
     assert cos.type == 'CosineAnnealingLR' and cos.eta_min == 5e-6
     assert (cos.begin, cos.end) == (20, 100)
     assert cfg.train_cfg.max_epochs == 100
-    sampler = cfg.train_dataloader.dataset.pipeline[1]
-    assert sampler.clip_len == 16
-    assert [160, 160] == list(cfg.train_dataloader.dataset.pipeline[5].scale)
+    pipe = dataset_pipeline(cfg.train_dataloader.dataset)
+    assert pipe[1]['clip_len'] == 16
+    crop = [t for t in pipe if t['type'] == 'RandomResizedCropFlip']
+    assert crop and crop[0]['size'] == 160   # 160x160 training clips
     bb = cfg.model.backbone
     assert (bb.gamma_w, bb.gamma_b, bb.gamma_d) == (1.0, 2.25, 2.2)
     loss = cfg.model.contrastive_loss

@@ -12,6 +12,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from dfertools.datasets import dataset_pipeline
 from dfertools.datasets.annotations import parse_annotation
 from dfertools.registry import DATASETS
 from dfertools.datasets.synthetic_writer import generate
@@ -153,10 +154,11 @@ def test_synthetic_release_to_training_sample(tmp_path, name):
     train, cfg = _build(f'configs/_base_/datasets/{name}.py', root,
                         'train_dataloader')
     sample = train[0]
-    crop = cfg.train_dataloader.dataset.pipeline[-3]
+    pipe = dataset_pipeline(cfg.train_dataloader.dataset)
+    crop = pipe[-3]
     assert crop['type'] == 'RandomResizedCropFlip'
     assert tuple(sample['inputs'].shape) == (
-        1, 3, cfg.clip_len, crop['size'], crop['size'])
+        1, 3, pipe[1]['clip_len'], crop['size'], crop['size'])
     assert int(sample['data_samples'].gt_label) == \
         train.get_data_info(0)['label']
 

@@ -4,6 +4,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from dfertools.datasets import dataset_pipeline
 from dfertools.registry import MODELS
 
 SIZES = {  # parameters at 16x160x160 (docs/design.md, 'MAE decoder')
@@ -50,7 +51,7 @@ def test_vox2_configs(name):
     assert m.backbone.img_size == 160 and m.backbone.num_frames == 16
     ds = cfg.train_dataloader.dataset
     assert ds.type == 'UnlabeledVideoDataset'
-    pipe = {t['type']: t for t in ds.pipeline}
+    pipe = {t['type']: t for t in dataset_pipeline(ds)}
     assert pipe['DFERSampleFrames']['clip_len'] == 16
     assert pipe['DFERSampleFrames']['frame_interval'] == 4
     assert 'VoxCeleb2Crop' in pipe
@@ -89,7 +90,8 @@ def test_hi2m_finetune_configs(name):
     assert (opt.lr, tuple(opt.betas)) == (1e-3, (0.9, 0.999))
     assert cfg.train_cfg.max_epochs == 100
     assert cfg.param_scheduler[0].end == 5
-    pipe = {t['type']: t for t in cfg.train_dataloader.dataset.pipeline}
+    pipe = {t['type']: t
+            for t in dataset_pipeline(cfg.train_dataloader.dataset)}
     assert pipe['DFERSampleFrames']['frame_interval'] == (
         1 if 'ferv39k' in name else 4)
     assert pipe['DFERSampleFrames']['clip_len'] == 16

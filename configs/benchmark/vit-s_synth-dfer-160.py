@@ -31,20 +31,12 @@ model = dict(
         type='ActionDataPreprocessor',
         mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
         format_shape='NCTHW'))
-train_pipeline = [
-    dict(type='VideoInit', backend='cv2'),
-    dict(type='DFERSampleFrames', clip_len=clip_len,
-         frame_interval=frame_interval),
-    dict(type='VideoDecode'),
-    dict(type='RandomResizedCropFlip', size=input_size,
-         area_range=(0.7, 1.0), flip_ratio=0.5),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
-]
+# The dataset config's clip pipeline at this size, in every loader;
 # 2 loader threads (dfertools/datasets/thread_loader.py): no worker
 # processes, no shared-memory transfer; per-sample seeds keep it exact
-train_dataloader = dict(
-    batch_size=8, num_workers=2, worker_type='thread',
-    dataset=dict(data_root=data_root, pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(data_root=data_root))
+data = dict(data_root=data_root, pipeline=dict(
+    clip_len=clip_len, frame_interval=frame_interval, input_size=input_size))
+train_dataloader = dict(batch_size=8, num_workers=2, worker_type='thread',
+                        dataset=data)
+val_dataloader = dict(dataset=data)
 test_dataloader = val_dataloader

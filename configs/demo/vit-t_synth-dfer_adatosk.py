@@ -44,29 +44,11 @@ model = dict(
         soft_mask=dict(class_agnostic=dict(top_k=2))),
     lambda_cls=1.0)
 
-meta_keys = ('video_id', 'view_id', 'img_shape')
-train_pipeline = [
-    dict(type='VideoInit', backend='cv2'),
-    dict(type='DFERSampleFrames', clip_len=clip_len, frame_interval=2),
-    dict(type='VideoDecode'),
-    dict(type='Resize', scale=(size, size), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', meta_keys=meta_keys),
-]
-test_pipeline = [
-    dict(type='VideoInit', backend='cv2'),
-    dict(type='DFERSampleFrames', clip_len=clip_len, frame_interval=2,
-         test_mode=True, num_views=2),
-    dict(type='VideoDecode'),
-    dict(type='Resize', scale=(size, size), keep_ratio=False),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', meta_keys=meta_keys),
-]
-train_dataloader = dict(batch_size=16, num_workers=1, dataset=dict(
-    data_root=data_root, pipeline=train_pipeline))
-val_dataloader = dict(batch_size=16, num_workers=1, dataset=dict(
-    data_root=data_root, pipeline=test_pipeline))
+# 8 frames at stride 2, resized to 32x32 and flipped (no random crop)
+data = dict(data_root=data_root, pipeline=dict(
+    clip_len=clip_len, frame_interval=2, input_size=size, area_range=None))
+train_dataloader = dict(batch_size=16, num_workers=1, dataset=data)
+val_dataloader = dict(batch_size=16, num_workers=1, dataset=data)
 test_dataloader = val_dataloader
 
 max_epochs = 60

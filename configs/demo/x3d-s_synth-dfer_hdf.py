@@ -21,29 +21,12 @@ _base_ = [
 
 demo_size = 64
 data_root = 'data/synth_dfer_4k64'
-demo_meta_keys = ('video_id', 'view_id', 'img_shape')
-demo_train_pipeline = [
-    dict(type='VideoInit', decode_size=(demo_size, demo_size)),
-    dict(type='DFERSampleFrames', clip_len=8, frame_interval=2),
-    dict(type='VideoDecode'),
-    dict(type='Resize', scale=(demo_size, demo_size), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', meta_keys=demo_meta_keys),
-]
-demo_test_pipeline = [
-    dict(type='VideoInit', decode_size=(demo_size, demo_size)),
-    dict(type='DFERSampleFrames', clip_len=8, frame_interval=2,
-         test_mode=True, num_views=2),
-    dict(type='VideoDecode'),
-    dict(type='Resize', scale=(demo_size, demo_size), keep_ratio=False),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', meta_keys=demo_meta_keys),
-]
-train_dataloader = dict(batch_size=16, num_workers=1, dataset=dict(
-    data_root=data_root, pipeline=demo_train_pipeline))
-val_dataloader = dict(batch_size=8, num_workers=1, dataset=dict(
-    data_root=data_root, pipeline=demo_test_pipeline))
+# 8 frames at stride 2, decoded (decord) and resized to 64x64, flipped
+data = dict(data_root=data_root, pipeline=dict(
+    clip_len=8, frame_interval=2, input_size=demo_size, area_range=None,
+    load=dict(backend='decord', decode_size=(demo_size, demo_size))))
+train_dataloader = dict(batch_size=16, num_workers=1, dataset=data)
+val_dataloader = dict(batch_size=8, num_workers=1, dataset=data)
 test_dataloader = val_dataloader
 
 # (n_c + 1)^-1/2 / mean over the fold-1 training counts of the 4,200-clip

@@ -14,19 +14,9 @@ load_from = pretrained
 # spatial crops = 4 views per video, whose softmax probabilities DFERMetric
 # averages (mae_dfer §4.2 names the two temporal clips). The crops sit at
 # the two ends of the longer side of the 160-pixel-short-side frames; on
-# square frames (DFEW's 224x224 crops) they coincide. Validation keeps the
-# dataset config's 2 views.
+# square frames (DFEW's 224x224 crops) they coincide. The dataset's
+# num_views counts both (windows x crops). Validation keeps the dataset
+# config's 2 views.
 num_test_crops = 2
-test_pipeline = [
-    dict(type='VideoInit', backend='cv2'),
-    dict(type='DFERSampleFrames', clip_len=16, frame_interval=4,
-         test_mode=True, num_views=2, num_crops=num_test_crops),
-    dict(type='VideoDecode'),
-    dict(type='Resize', scale=(-1, 160)),
-    dict(type='SpatialViewCrop', crop_size=160, num_crops=num_test_crops),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs',
-         meta_keys=('video_id', 'view_id', 'img_shape')),
-]
-test_dataloader = dict(
-    dataset=dict(num_views=2 * num_test_crops, pipeline=test_pipeline))
+test_dataloader = dict(dataset=dict(num_views=2 * num_test_crops,
+                                    pipeline=dict(num_crops=num_test_crops)))

@@ -1,7 +1,7 @@
 """The parts of a config's test pipeline that inference needs.
 
-* :func:`config_test_pipeline` — ``cfg.test_pipeline`` or the test
-  dataset's pipeline; :func:`config_test_dataset` — the test dataset config
+* :func:`config_test_pipeline` — the test dataset's pipeline (or
+  ``cfg.test_pipeline``); :func:`config_test_dataset` — the test dataset config
   (unwrapping ``RepeatDataset``-style wrappers);
 * :func:`class_names` — the class names of the model's outputs, from the
   config's dataset;
@@ -36,8 +36,13 @@ def config_test_dataset(cfg: Config) -> dict:
 
 
 def config_test_pipeline(cfg: Config) -> list:
-    pipeline = cfg.get('test_pipeline') or config_test_dataset(cfg).get(
-        'pipeline')
+    """The test dataset's pipeline as a transform list (a pipeline
+    description such as ``DFERClipPipeline`` expanded for the test dataset's
+    ``num_views``), else ``cfg.test_pipeline``."""
+    from dfertools.datasets.clip_pipeline import dataset_pipeline
+    ds = config_test_dataset(cfg)
+    pipeline = (dataset_pipeline(dict(ds, test_mode=True))
+                if ds.get('pipeline') else cfg.get('test_pipeline'))
     if not pipeline:
         raise KeyError(f'{cfg.filename}: no test_pipeline (nor '
                        'test_dataloader.dataset.pipeline) in the config.')

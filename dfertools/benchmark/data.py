@@ -122,6 +122,7 @@ def benchmark_data(cfg, batch: Optional[int], steps: int, warmup: int,
     from mmengine.dataset import Compose, pseudo_collate
     from mmengine.registry import init_default_scope
 
+    from dfertools.datasets.clip_pipeline import dataset_pipeline
     from dfertools.engine.runner import DFERRunner
     init_default_scope(cfg.get('default_scope', 'dfertools'))
     dl_cfg = copy.deepcopy(cfg.train_dataloader)
@@ -135,6 +136,7 @@ def benchmark_data(cfg, batch: Optional[int], steps: int, warmup: int,
     dl_cfg.sampler = dict(type='InfiniteSampler', shuffle=True)
     if num_workers is not None:
         dl_cfg.num_workers = num_workers
+    dl_cfg.dataset.pipeline = dataset_pipeline(dl_cfg.dataset)
     if num_repeats:
         dl_cfg.dataset.pipeline = with_repeats(dl_cfg.dataset.pipeline,
                                                num_repeats)

@@ -36,7 +36,7 @@ abandoned load costs: :mod:`.time_limit`.
 """
 import logging
 import os.path as osp
-from typing import Callable, List, Optional, Sequence, Union
+from typing import List, Optional, Sequence
 
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
@@ -45,6 +45,7 @@ from dfertools.registry import DATASETS
 from .annotations import DATA_DOC, parse_annotation, require_labels
 from .bad_samples import BadSampleCounter
 from .classes import get_classes
+from .clip_pipeline import PipelineSpec, resolve_pipeline
 from .errors import CorruptVideoError
 from .path_check import check_sample_paths
 from .time_limit import call_with_time_limit
@@ -59,7 +60,10 @@ class DFERDataset(BaseDataset):
     Args:
         ann_file: annotation file, relative to ``data_root`` unless
             absolute. May contain ``{fold}``, replaced by ``fold``.
-        pipeline: transforms (configs or callables).
+        pipeline: transforms (configs or callables), or a pipeline
+            description such as ``dict(type='DFERClipPipeline', ...)``
+            (:mod:`.clip_pipeline`), expanded for ``test_mode`` and
+            ``num_views``.
         data_root: dataset root; must exist when given.
         data_prefix: ``dict(video=...)``, the folder the annotated paths are
             relative to (joined with ``data_root``).
@@ -86,7 +90,7 @@ class DFERDataset(BaseDataset):
 
     def __init__(self,
                  ann_file: str,
-                 pipeline: Sequence[Union[dict, Callable]] = (),
+                 pipeline: PipelineSpec = (),
                  data_root: str = '',
                  data_prefix: Optional[dict] = None,
                  ann_format: str = 'auto',
@@ -136,7 +140,7 @@ class DFERDataset(BaseDataset):
             data_root=data_root,
             data_prefix=dict(video='') if data_prefix is None
             else dict(data_prefix),
-            pipeline=list(pipeline),
+            pipeline=resolve_pipeline(pipeline, test_mode, num_views),
             test_mode=test_mode,
             **kwargs)
 

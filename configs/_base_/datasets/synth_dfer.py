@@ -2,62 +2,28 @@
 # docs/design.md, 'SynthDFER').
 # Generate it with: python tools/data/make_synthetic.py --out data/synth_dfer
 # Native size 112x112, clips of 16-32 frames; DFEW classes; 5 folds.
-data_root = 'data/synth_dfer'
-
-dataset_type = 'DFERDataset'
-dataset_name = 'synth_dfer'
 # Select the fold with --cfg-options train_dataloader.dataset.fold=K
 # val_dataloader.dataset.fold=K test_dataloader.dataset.fold=K
-fold = 1
-ann_file_train = 'annotations/train_{fold}.txt'
-ann_file_test = 'annotations/test_{fold}.txt'
-data_prefix = dict(video='')
-clip_len = 16
-frame_interval = 1
-input_size = 112
-num_test_views = 2
-meta_keys = ('video_id', 'view_id', 'img_shape')
 
-train_pipeline = [
-    dict(type='VideoInit', backend='cv2'),
-    dict(type='DFERSampleFrames', clip_len=clip_len,
-         frame_interval=frame_interval),
-    dict(type='VideoDecode'),
-    dict(type='RandomResizedCropFlip', size=input_size,
-         area_range=(0.7, 1.0), flip_ratio=0.5),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', meta_keys=meta_keys),
-]
-test_pipeline = [
-    dict(type='VideoInit', backend='cv2'),
-    dict(type='DFERSampleFrames', clip_len=clip_len,
-         frame_interval=frame_interval, test_mode=True,
-         num_views=num_test_views),
-    dict(type='VideoDecode'),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', meta_keys=meta_keys),
-]
+# The clip pipeline (dfertools/datasets/clip_pipeline.py): 16 consecutive
+# frames resized to 112x112 (a no-op at the native size); training takes a
+# random resized crop of 70-100 % of the area and a flip; 2 test views.
+clip_pipeline = dict(type='DFERClipPipeline', clip_len=16, frame_interval=1,
+                     input_size=112, resize='square', area_range=(0.7, 1.0),
+                     flip_ratio=0.5)
+dataset_common = dict(type='DFERDataset', dataset_name='synth_dfer',
+                      data_root='data/synth_dfer', data_prefix=dict(video=''),
+                      fold=1, pipeline=clip_pipeline)
+loader_common = dict(batch_size=8, num_workers=2, persistent_workers=True)
 
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type, dataset_name=dataset_name, data_root=data_root,
-        ann_file=ann_file_train, data_prefix=data_prefix, fold=fold,
-        pipeline=train_pipeline))
+    loader_common, sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(dataset_common, ann_file='annotations/train_{fold}.txt'))
 # Validation monitors the test fold; the reported checkpoint is the last one.
 val_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type, dataset_name=dataset_name, data_root=data_root,
-        ann_file=ann_file_test, data_prefix=data_prefix, fold=fold,
-        num_views=num_test_views, pipeline=test_pipeline, test_mode=True))
+    loader_common, sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(dataset_common, ann_file='annotations/test_{fold}.txt',
+                 num_views=2, test_mode=True))
 test_dataloader = val_dataloader
 
 val_evaluator = dict(type='DFERMetric')

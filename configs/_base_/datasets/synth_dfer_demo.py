@@ -3,55 +3,29 @@
 # expressions, labels withheld, talking), generated at 64x64 by
 #   python tools/data/make_synthetic.py --out data/synth_dfer_demo \
 #       --num-labeled 4200 --num-unlabeled 3000 --size 64
-# (tools/demo.sh does this). Clips are decoded at 46x46, the central 32x32
-# (70 %: the face, as DFER datasets crop it) is the model input, 8 frames
-# at stride 2. Decoded clips stay in memory (VideoInit cache_mb) and load in
-# one thread, so every epoch after the first costs no decoding.
-data_root = 'data/synth_dfer_demo'
-dataset_name = 'synth_dfer'
-fold = 1
-clip_len, frame_interval, size = 8, 2, 32
-num_test_views = 2
-meta_keys = ('video_id', 'view_id', 'img_shape')
-video_init = dict(type='VideoInit', backend='cv2', decode_size=(46, 46),
-                  cache_mb=2048)
-
-train_pipeline = [
-    video_init,
-    dict(type='DFERSampleFrames', clip_len=clip_len,
-         frame_interval=frame_interval),
-    dict(type='VideoDecode'),
-    dict(type='CenterCrop', crop_size=36),
-    dict(type='RandomResizedCropFlip', size=size, area_range=(0.8, 1.0),
-         flip_ratio=0.5),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', meta_keys=meta_keys),
-]
-test_pipeline = [
-    video_init,
-    dict(type='DFERSampleFrames', clip_len=clip_len,
-         frame_interval=frame_interval, test_mode=True,
-         num_views=num_test_views),
-    dict(type='VideoDecode'),
-    dict(type='CenterCrop', crop_size=size),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', meta_keys=meta_keys),
-]
-loader = dict(batch_size=32, num_workers=1, worker_type='thread',
-              persistent_workers=True)
+# (tools/demo.sh does this). Clips are decoded at 46x46 and cropped to the
+# central 36x36; the model input is 32x32 (training: a random resized crop
+# of 80-100 % of that area and a flip; test: the central 32x32, 70 % of
+# the frame: the face, as DFER datasets crop it), 8 frames at stride 2.
+# Decoded clips stay in memory (VideoInit cache_mb) and load in one thread,
+# so every epoch after the first costs no decoding.
+clip_pipeline = dict(
+    type='DFERClipPipeline', clip_len=8, frame_interval=2, input_size=32,
+    load=dict(decode_size=(46, 46), cache_mb=2048),
+    frame_crop=dict(type='CenterCrop', crop_size=36), resize=None,
+    area_range=(0.8, 1.0), flip_ratio=0.5)
+dataset_common = dict(type='DFERDataset', dataset_name='synth_dfer',
+                      data_root='data/synth_dfer_demo', fold=1,
+                      pipeline=clip_pipeline)
+loader_common = dict(batch_size=32, num_workers=1, worker_type='thread',
+                     persistent_workers=True)
 train_dataloader = dict(
-    loader, sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type='DFERDataset', dataset_name=dataset_name,
-                 data_root=data_root, fold=fold,
-                 ann_file='annotations/train_{fold}.txt',
-                 pipeline=train_pipeline))
+    loader_common, sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(dataset_common, ann_file='annotations/train_{fold}.txt'))
 val_dataloader = dict(
-    loader, sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='DFERDataset', dataset_name=dataset_name,
-                 data_root=data_root, fold=fold,
-                 ann_file='annotations/test_{fold}.txt',
-                 num_views=num_test_views, test_mode=True,
-                 pipeline=test_pipeline))
+    loader_common, sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(dataset_common, ann_file='annotations/test_{fold}.txt',
+                 num_views=2, test_mode=True))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='DFERMetric')
 test_evaluator = val_evaluator
