@@ -7,11 +7,11 @@ the UAR) and, below it, the raw count. Rows of absent classes are left blank.
 Draws on matplotlib's Agg canvas directly (no pyplot, no global backend
 change), so it works on headless machines.
 """
-import os
-import os.path as osp
 from typing import Optional, Sequence
 
 import numpy as np
+
+from .figure_file import save_figure
 
 
 def plot_confusion_matrix(cm, class_names: Optional[Sequence[str]] = None,
@@ -69,9 +69,8 @@ def plot_confusion_matrix(cm, class_names: Optional[Sequence[str]] = None,
     ax.set_ylabel('ground truth')
     if title:
         ax.set_title(title)
-    fig.tight_layout()
     if out_file:
-        d = osp.dirname(osp.abspath(out_file))
-        os.makedirs(d, exist_ok=True)
-        fig.savefig(out_file, dpi=150)
+        save_figure(fig, out_file, dpi=150, close=False)
+    else:
+        fig.tight_layout()
     return fig

@@ -14,6 +14,8 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
+from .figure_file import save_figure
+
 DATASET_MEAN = (123.675, 116.28, 103.53)
 DATASET_STD = (58.395, 57.12, 57.375)
 
@@ -50,11 +52,7 @@ def _figure(rows, cols):
 
 
 def _save(fig, out_file: str) -> str:
-    import matplotlib.pyplot as plt
-    fig.tight_layout()
-    fig.savefig(out_file, dpi=100)
-    plt.close(fig)
-    return out_file
+    return save_figure(fig, out_file)
 
 
 def plot_masks(frames: np.ndarray, mask: torch.Tensor, out_file: str,

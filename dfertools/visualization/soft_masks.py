@@ -12,6 +12,8 @@ from typing import Dict, Optional, Sequence
 
 import numpy as np
 
+from .figure_file import save_figure
+
 HARD_MASK_GREY = 96
 
 
@@ -123,9 +125,7 @@ def _save(image: np.ndarray, labels, row_h: int, out_file: str) -> None:
     ax.set_yticks([row_h * (i + 0.5) for i in range(len(labels))])
     ax.set_yticklabels(labels)
     ax.set_xticks([])
-    fig.tight_layout()
-    fig.savefig(out_file, dpi=100)
-    plt.close(fig)
+    save_figure(fig, out_file)
 
 
 def soft_mask_samples(cfg, checkpoint: Optional[str] = None,

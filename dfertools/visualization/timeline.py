@@ -2,11 +2,11 @@
 (one line per class, from sliding-window inference) above a strip of
 thumbnails of the frames the model saw (face crops with ``--detect-face``),
 each placed at its time. Drawn on matplotlib's Agg canvas (no display)."""
-import os
-import os.path as osp
 from typing import Optional, Sequence
 
 import numpy as np
+
+from .figure_file import save_figure
 
 
 def plot_timeline(times: Sequence[float], probs: np.ndarray,
@@ -45,9 +45,8 @@ def plot_timeline(times: Sequence[float], probs: np.ndarray,
     strip.set_ylim(0, 1)
     strip.set_yticks([])
     strip.set_xlabel('time (s)')
-    fig.tight_layout()
     if out_file:
-        folder = osp.dirname(osp.abspath(out_file))
-        os.makedirs(folder, exist_ok=True)
-        fig.savefig(out_file, dpi=100)
+        save_figure(fig, out_file, close=False)
+    else:
+        fig.tight_layout()
     return fig

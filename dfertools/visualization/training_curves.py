@@ -12,6 +12,8 @@ import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
+from .figure_file import save_figure
+
 
 def scalars_file(work_dir: str) -> str:
     """The newest ``*/vis_data/scalars.json`` under ``work_dir``."""
@@ -88,7 +90,4 @@ def plot_training_curves(runs: Dict[str, str], out_file: str,
         ax.legend()
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(out_file, dpi=110)
-    plt.close(fig)
-    return out_file
+    return save_figure(fig, out_file, dpi=110)
