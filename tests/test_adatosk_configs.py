@@ -8,7 +8,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from dfertools.utils.flops import build_model_from_config
+from dfertools.benchmark.flops import build_model_from_config
 
 from .fixtures.cli import ROOT, run_tool
 

@@ -4,7 +4,7 @@ with it and training runs."""
 import pytest
 from mmengine.config import Config
 
-from dfertools.utils import setup_env
+from dfertools.cli import setup_env
 from tests.fixtures.cli import TOY_CONFIG, run_tool
 
 

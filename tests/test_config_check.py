@@ -9,8 +9,8 @@ import warnings
 
 import pytest
 
-from dfertools.utils import setup_env
-from dfertools.utils.config_check import (ConfigKeyWarning,
+from dfertools.cli import setup_env
+from dfertools.cli.config_check import (ConfigKeyWarning,
                                           UnknownConfigKeyError)
 from tests.fixtures.cli import ROOT, TOY_CONFIG, run_tool
 

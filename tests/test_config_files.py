@@ -8,7 +8,7 @@ virtualenv (pyenv, python.org, uv, /usr/local Pythons) the standard library
 lies elsewhere, so one ``import importlib.util`` in a base config makes
 every config inheriting it fail with "The configuration file type in the
 inheritance chain must match". Optional behaviour that needs to probe the
-environment belongs in code (``dfertools/utils/setup_env.py``).
+environment belongs in code (``dfertools/cli/setup_env.py``).
 """
 import ast
 import glob
@@ -66,7 +66,7 @@ def test_config_has_no_import(path):
         'imports a module it cannot prove is built in as a lazy-import '
         'config, and inside a virtualenv that is every module, so the whole '
         'inheritance chain fails to load. Move the logic into code (e.g. '
-        'dfertools/utils/setup_env.py).')
+        'dfertools/cli/setup_env.py).')
 
 
 def test_detector_catches_the_old_runtime_config(tmp_path):

@@ -16,7 +16,8 @@ import torch
 from mmengine.config import Config
 
 import dfertools  # noqa: F401
-from dfertools.utils import dist_guard, setup_env
+from dfertools.cli import setup_env
+from dfertools.utils import dist_guard
 from tests.fixtures.cli import ROOT, TOY_CONFIG, tool_env
 
 

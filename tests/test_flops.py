@@ -11,7 +11,7 @@ from mmengine.config import Config
 from dfertools.models.layers.fused_attn import fused_attn
 from dfertools.models.backbones import LGIFormer, VideoViT
 from dfertools.registry import OPTIM_WRAPPER_CONSTRUCTORS
-from dfertools.utils.flops import (build_model_from_config, count_flops,
+from dfertools.benchmark.flops import (build_model_from_config, count_flops,
                                    model_complexity)
 from tests.fixtures.cli import load_tool
 

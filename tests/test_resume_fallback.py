@@ -12,7 +12,7 @@ from mmengine.runner import Runner
 
 from dfertools.engine import DFERRunner
 from dfertools.utils import resume as resume_mod
-from dfertools.utils import setup_env
+from dfertools.cli import setup_env
 from tests.fixtures.engine_toys import Snapshot, ToyDataset, runner_cfg
 from tests.fixtures.cli import TOY_CONFIG
 

@@ -6,7 +6,7 @@ import torch
 from mmengine.config import Config
 
 import dfertools  # noqa: F401
-from dfertools.utils import setup_env
+from dfertools.cli import setup_env
 from tests.fixtures.cli import TOY_CONFIG, free_port
 import tests.fixtures.toy_task  # noqa: F401  (registers ToyDumpMetric)
 

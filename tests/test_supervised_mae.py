@@ -191,7 +191,7 @@ def test_clear_errors():
 def test_inference_flops_scale_with_visible_tokens():
     """The eval hard mask is where AdaTosk saves compute: ratio 0.7 keeps
     about 30% of the tokens (counted on the meta device)."""
-    from dfertools.utils.flops import count_flops
+    from dfertools.benchmark.flops import count_flops
     flops = {}
     x = torch.zeros(1, 3, 8, 64, 64, device='meta')
     for ratio in (0.7, 0.0):

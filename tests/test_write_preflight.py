@@ -14,7 +14,7 @@ from mmengine.logging import MMLogger
 
 from dfertools.evaluation import DFERMetric, MetricsBeforeDumpEvaluator
 from dfertools.evaluation import predictions
-from dfertools.utils import setup_env
+from dfertools.cli import setup_env
 from tests.fixtures.cli import TOY_CONFIG, run_tool
 
 

@@ -24,7 +24,7 @@ from dfertools.apis import (batch_inference, inference_recognizer,  # noqa
 from dfertools.datasets.faces.cli_args import (add_face_args,  # noqa: E402
                                                cropper_cfg)
 from dfertools.datasets.faces.cropper import NoFaceError  # noqa: E402
-from dfertools.utils.tool_errors import run_main  # noqa: E402
+from dfertools.cli.tool_errors import run_main  # noqa: E402
 
 
 def print_result(video: str, res: dict, as_json: bool) -> None:

@@ -10,8 +10,9 @@ Several GPUs / CPU processes: ``bash tools/dist_train.sh CONFIG N [args]``.
 import argparse
 
 import dfertools  # noqa: F401  (compat shims before mmaction)
-from dfertools.utils import dist_guard, setup_env
-from dfertools.utils.tool_errors import run_main
+from dfertools.cli import setup_env
+from dfertools.utils import dist_guard
+from dfertools.cli.tool_errors import run_main
 
 
 def parse_args(argv=None):

@@ -32,7 +32,7 @@ from typing import Callable, Dict, Optional
 import torch
 import torch.nn.functional as F
 
-from dfertools.utils.flops import model_complexity
+from dfertools.benchmark.flops import model_complexity
 from .common import (AMP_CHOICES, autocast, clip_shape,  # noqa: F401
                      max_rss_mib, median, sync)
 from .data import benchmark_data
@@ -133,7 +133,7 @@ def pretrain_flops_per_clip(model, cfg) -> int:
     encoder on the visible tokens, decoder, targets) of a masked pretrainer,
     counted on CPU on a random clip; the mask ratio is what it is in the
     config."""
-    from dfertools.utils.flops import count_flops
+    from dfertools.benchmark.flops import count_flops
     data = model.data_preprocessor(random_batch(cfg, 1, 'cpu'), True)
     with torch.no_grad():
         flops, _ = count_flops(model, **data, mode='loss')

@@ -6,7 +6,7 @@ exports ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``, ``MASTER_ADDR`` (the first
 host of the node list) and ``MASTER_PORT`` (default 29500), and then calls
 ``torch.cuda.set_device(local_rank)`` before ``init_process_group`` — which
 fails on a node without CUDA. :func:`export_rank_env` does the same
-exports so the CPU path in :mod:`dfertools.utils.setup_env` can create the
+exports so the CPU path in :mod:`dfertools.cli.setup_env` can create the
 gloo process group itself (``env://``); the Runner then finds it
 initialised and skips its own launcher.
 """

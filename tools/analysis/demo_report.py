@@ -25,9 +25,9 @@ import sys
 import dfertools  # noqa: F401  (compat shims before mmaction)
 from dfertools.evaluation.functional import summarize
 from dfertools.evaluation.predictions import load_dump, merge_views
-from dfertools.utils import setup_env
+from dfertools.cli import setup_env
 from dfertools.utils.cfg_options import CfgOptionsAction
-from dfertools.utils.tool_errors import run_main
+from dfertools.cli.tool_errors import run_main
 from dfertools.visualization import demo_report as rep
 from dfertools.visualization.confusion import plot_confusion_matrix
 from dfertools.visualization.training_curves import plot_training_curves

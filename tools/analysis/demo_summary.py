@@ -14,7 +14,7 @@ import sys
 
 import dfertools  # noqa: F401  (compat shims before mmaction)
 from dfertools.evaluation.predictions import write_json_atomic
-from dfertools.utils.tool_errors import run_main
+from dfertools.cli.tool_errors import run_main
 from dfertools.visualization.demo_report import (format_summary,
                                                  summarize_runs)
 

@@ -5,7 +5,7 @@
 CONFIG is a full config or a model-only config (configs/_base_/models/*.py).
 The model is built on the meta device (no memory, no weights) and run once
 on a 1 x C x T x H x W clip (default 16 x 160 x 160) under
-dfertools.utils.flops, which counts scaled-dot-product attention.
+dfertools.benchmark.flops, which counts scaled-dot-product attention.
 """
 import argparse
 import json
@@ -14,7 +14,7 @@ import sys
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
-from dfertools.utils.flops import (build_model_from_config,  # noqa: E402
+from dfertools.benchmark.flops import (build_model_from_config,  # noqa: E402
                                    model_complexity)
 
 

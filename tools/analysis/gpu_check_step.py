@@ -14,7 +14,7 @@ import json
 
 import dfertools  # noqa: F401  (compat shims before mmaction)
 from dfertools.benchmark import gpu_check
-from dfertools.utils.tool_errors import run_main
+from dfertools.cli.tool_errors import run_main
 
 
 def parse_args(argv=None):

@@ -18,9 +18,9 @@ import dfertools  # noqa: F401  (compat shims before mmaction)
 from dfertools.evaluation.functional import summarize
 from dfertools.evaluation.linear_probe import probe_config
 from dfertools.evaluation.predictions import merge_views, save_dump
-from dfertools.utils import setup_env
+from dfertools.cli import setup_env
 from dfertools.utils.cfg_options import CfgOptionsAction
-from dfertools.utils.tool_errors import run_main
+from dfertools.cli.tool_errors import run_main
 
 
 def parse_args(argv=None):

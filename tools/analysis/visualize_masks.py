@@ -14,7 +14,7 @@ import os.path as osp
 import dfertools  # noqa: F401  (compat shims before mmaction)
 from dfertools.utils.cfg_options import CfgOptionsAction as DictAction
 
-from dfertools.utils import setup_env
+from dfertools.cli import setup_env
 from dfertools.visualization.pretrain_plots import plot_masks
 from dfertools.visualization.pretrain_samples import (pretrain_predictions,
                                                       sample_tubelet)

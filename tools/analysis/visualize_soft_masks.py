@@ -17,7 +17,7 @@ import os.path as osp
 import dfertools  # noqa: F401  (compat shims before mmaction)
 from dfertools.utils.cfg_options import CfgOptionsAction as DictAction
 
-from dfertools.utils import setup_env
+from dfertools.cli import setup_env
 from dfertools.visualization.soft_masks import (render_soft_masks,
                                                 soft_mask_samples)
 

@@ -26,7 +26,7 @@ import torch  # noqa: E402
 from dfertools.models.utils.checkpoint_convert import (  # noqa: E402
     convert_state_dict, read_state_dict, to_mmaction, to_official,
     training_record)
-from dfertools.utils.tool_errors import run_main  # noqa: E402
+from dfertools.cli.tool_errors import run_main  # noqa: E402
 
 
 def main(argv=None) -> int:

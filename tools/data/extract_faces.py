@@ -20,7 +20,7 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 from dfertools.datasets.faces.cli_args import (add_face_args,  # noqa: E402
                                                cropper_cfg)
 from dfertools.datasets.faces.extraction import extract_faces  # noqa: E402
-from dfertools.utils.tool_errors import run_main  # noqa: E402
+from dfertools.cli.tool_errors import run_main  # noqa: E402
 
 
 def main(argv=None) -> int:

@@ -14,7 +14,8 @@ import os
 import sys
 from typing import Callable, Optional, Sequence
 
-from .checkpoint import CheckpointRefusedError, CheckpointUnreadableError
+from dfertools.utils.checkpoint import (CheckpointRefusedError,
+                                        CheckpointUnreadableError)
 from .config_check import UnknownConfigKeyError
 
 USER_ERRORS = (OSError, argparse.ArgumentTypeError, CheckpointRefusedError,

@@ -36,9 +36,11 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
-from . import config_check, dist_guard, preflight
-from .cfg_options import CfgOptionsAction, check_override_types
-from .resume import find_resumable_checkpoint
+from dfertools.utils import dist_guard, preflight
+from dfertools.utils.cfg_options import (CfgOptionsAction,
+                                         check_override_types)
+from dfertools.utils.resume import find_resumable_checkpoint
+from . import config_check
 
 AUTO = 'auto'
 
@@ -70,7 +72,7 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Read a config file, with a clear error when it is missing; refuse
     dataset arguments nobody takes and warn about top-level keys nobody
-    reads (:mod:`dfertools.utils.config_check`)."""
+    reads (:mod:`dfertools.cli.config_check`)."""
     if not osp.isfile(path):
         raise FileNotFoundError(
             f'config file {path!r} does not exist; pass the path of a '
@@ -146,7 +148,7 @@ def use_gloo_without_cuda(cfg: Config) -> None:
         return
     if cfg.launcher == 'slurm':
         # MMEngine's slurm launcher calls torch.cuda.set_device first
-        from .slurm_env import export_rank_env
+        from dfertools.utils.slurm_env import export_rank_env
         export_rank_env()
     if cfg.get('model_wrapper_cfg') is None:
         # DDP of a CPU module must not get device_ids
