@@ -37,7 +37,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     require(args.root, 'MAFW root', LAYOUT)
     sub = 'data/frames' if args.frames else 'data/clips'
-    video_dir = require(osp.join(args.root, sub), f'MAFW {sub}', LAYOUT)
+    require(osp.join(args.root, sub), f'MAFW {sub}', LAYOUT)
     rel = (lambda p: osp.join(sub, osp.splitext(p)[0])) if args.frames \
         else (lambda p: osp.join(sub, p))
     for k in range(1, args.folds + 1):
