@@ -1,6 +1,5 @@
 """dfertools.apis.inference and tools/infer.py on a real mp4 file."""
 import json
-import os.path as osp
 
 import cv2
 import numpy as np
@@ -8,35 +7,9 @@ import torch
 
 from dfertools.apis import inference_recognizer, init_recognizer
 from tests.fixtures.cli import load_tool
+from tests.fixtures.inference_config import CONFIG
 
 torch.set_num_threads(1)
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-
-CONFIG = """
-default_scope = 'dfertools'
-class_names = ['a', 'b', 'c']
-model = dict(
-    type='Recognizer3D',
-    backbone=dict(type='VideoViT',
-                  arch=dict(embed_dims=48, num_layers=1, num_heads=3),
-                  img_size=32, num_frames=4, final_norm=False),
-    cls_head=dict(type='DFERHead', num_classes=3, in_channels=48,
-                  init_scale=1.0),
-    data_preprocessor=dict(type='ActionDataPreprocessor',
-                           mean=[127.5] * 3, std=[64.0] * 3,
-                           format_shape='NCTHW'))
-test_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=4, frame_interval=2, num_clips=1,
-         test_mode=True),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 32)),
-    dict(type='CenterCrop', crop_size=32),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
-]
-test_dataloader = dict(dataset=dict(num_views=2, pipeline=test_pipeline))
-"""
 
 
 def write_video(path, n=12):

@@ -10,9 +10,9 @@ from mmengine.config import Config
 
 from dfertools.benchmark.harness import build_mmaction_pair, run_benchmark
 from tests.fixtures.cli import load_tool
+from tests.fixtures.paths import REPO_ROOT as ROOT
 
 torch.set_num_threads(1)
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CFG = osp.join(ROOT, 'configs/demo/vit-t_synth-dfer_finetune.py')
 
 

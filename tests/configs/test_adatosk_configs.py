@@ -10,7 +10,7 @@ from mmengine.config import Config
 
 from dfertools.utils.flops import build_model_from_config
 
-from .fixtures.cli import ROOT, run_tool
+from tests.fixtures.cli import ROOT, run_tool
 
 CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'adatosk', '*.py')))
 DEMO = osp.join(ROOT, 'configs', 'demo', 'vit-t_synth-dfer_adatosk.py')

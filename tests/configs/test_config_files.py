@@ -16,7 +16,7 @@ import os.path as osp
 
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from tests.fixtures.paths import REPO_ROOT as ROOT
 
 
 def _is_config(path: str) -> bool:

@@ -18,8 +18,8 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
 from dfertools.models.backbones.video_vit import VideoViT
+from tests.fixtures.paths import REPO_ROOT as ROOT
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SCHEDULES = sorted(glob.glob(osp.join(ROOT, 'configs/_base_/schedules/'
                                       '*_adamw_*.py')))
 

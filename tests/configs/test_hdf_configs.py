@@ -8,8 +8,8 @@ from mmengine.registry import DefaultScope
 
 import dfertools  # noqa: F401
 from dfertools.registry import MODELS, TRANSFORMS
+from tests.fixtures.paths import REPO_ROOT as ROOT
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 HDF = sorted(glob.glob(osp.join(ROOT, 'configs', 'hdf', '*.py')))
 DEMO = osp.join(ROOT, 'configs', 'demo', 'x3d-s_synth-dfer_hdf.py')
 

@@ -16,7 +16,8 @@ from dfertools.datasets import (BadSampleHook, DFERDataset,
 from dfertools.datasets.bad_samples import read_bad_paths
 from dfertools.datasets.thread_loader import ThreadDataLoader
 from dfertools.registry import HOOKS
-from tests.data_toys import make_video_list, tiny_video_runner, train_pipeline
+from tests.fixtures.data_toys import (make_video_list, tiny_video_runner,
+                                      train_pipeline)
 
 BAD = (2, 3, 7)     # 2 and 3 are consecutive: a substitute may be bad too
 
@@ -114,7 +115,8 @@ def _runner(tmp_path, ds, epochs=1, name='bad'):
         tmp_path,
         dict(dataset=ds, batch_size=2, num_workers=2,
              # new workers every epoch: the shared counts must survive that
-             # (persistent ones are covered by tests/test_soak.py)
+             # (persistent ones are covered by
+             # tests/integration/test_soak.py)
              persistent_workers=False,
              sampler=dict(type='DefaultSampler', shuffle=True)),
         train_cfg=dict(by_epoch=True, max_epochs=epochs),

@@ -14,7 +14,8 @@ from dfertools.datasets import DFERDataset
 from dfertools.datasets.errors import CorruptVideoError
 from dfertools.datasets.transforms import (DFERSampleFrames, VideoDecode,
                                            VideoInit)
-from tests.data_toys import corrupt, train_pipeline, write_frames, write_video
+from tests.fixtures.data_toys import (corrupt, train_pipeline, write_frames,
+                                      write_video)
 
 
 def _load(path, clip_len=4):

@@ -11,7 +11,7 @@ from dfertools.datasets.media_checks import (VideoHeader, check_header,
                                              media_kind)
 from dfertools.datasets.transforms import VideoInit
 from dfertools.datasets.transforms import cv2_video, loading
-from tests.data_toys import write_frames, write_video
+from tests.fixtures.data_toys import write_frames, write_video
 
 GOOD = dict(frames=8.0, fps=25.0, width=32.0, height=32.0)
 BAD = [  # (field, value, quoted in the error)

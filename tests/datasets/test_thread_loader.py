@@ -13,7 +13,7 @@ from dfertools.datasets import DFERDataset
 from dfertools.datasets.sample_rng import sample_rng
 from dfertools.datasets.thread_loader import ThreadDataLoader
 from dfertools.engine.runner import DFERRunner
-from tests.data_toys import make_video_list
+from tests.fixtures.data_toys import make_video_list
 from tests.fixtures.engine_toys import ToyDataset
 from tests.fixtures.resume_toys import (Interrupt, InterruptAfterEpoch,
                                         final_state as _final,

@@ -15,7 +15,7 @@ from dfertools.datasets.errors import CorruptVideoError, DecodeTimeoutError
 from dfertools.datasets.sample_rng import sample_rng, sample_rng_scope
 from dfertools.datasets.time_limit import call_with_time_limit
 from dfertools.datasets.transforms import VideoInit
-from tests.data_toys import train_pipeline, write_video
+from tests.fixtures.data_toys import train_pipeline, write_video
 
 
 class BlockingPipe:

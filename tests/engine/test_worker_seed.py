@@ -54,7 +54,7 @@ def test_dfer_runner_workers_draw_anew_each_epoch_reproducibly():
 
 @pytest.mark.parametrize('workers', [0, 2])
 def test_exact_resume_with_dfer_runner(tmp_path, workers):
-    from tests.test_exact_resume import InterruptAfterEpoch, Interrupt
+    from tests.fixtures.resume_toys import InterruptAfterEpoch, Interrupt
     straight = DFERRunner(**_cfg(tmp_path / 'a', workers=workers,
                                  experiment_name=f'straight_{workers}'))
     straight.train()

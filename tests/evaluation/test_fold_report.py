@@ -10,8 +10,8 @@ import pytest
 
 from dfertools.evaluation.fold_report import fold_report, format_table
 from dfertools.evaluation.predictions import load_dump, save_dump
+from tests.fixtures.paths import REPO_ROOT as ROOT
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 ONE_HOT = {0: [0.8, 0.1, 0.1], 1: [0.1, 0.8, 0.1], 2: [0.1, 0.1, 0.8]}
 
 
@@ -213,7 +213,7 @@ def test_cv_sh_end_to_end_with_real_tools(tmp_path):
                OMP_NUM_THREADS='1', MPLBACKEND='Agg', PYTHON=sys.executable)
     res = subprocess.run(
         ['bash', osp.join(ROOT, 'tools', 'cv.sh'),
-         osp.join(ROOT, 'tests', 'cv_toy', 'toy_cv.py'), '1'],
+         osp.join(ROOT, 'tests', 'fixtures', 'cv_toy', 'toy_cv.py'), '1'],
         capture_output=True, text=True, env=env, cwd=ROOT)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     for k in (1, 2):

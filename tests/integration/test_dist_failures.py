@@ -15,6 +15,7 @@ import pytest
 
 from tests.fixtures.cli import (ROOT, TOY_CONFIG, check_ok, free_port, run,
                                 tool_env)
+from tests.fixtures.processes import process_gone
 
 
 @pytest.mark.slow
@@ -130,17 +131,8 @@ def _hook_config(tmp_path, module, source, hook, max_epochs=5):
     return str(cfg)
 
 
-def _gone(pid: int) -> bool:
-    """No such process any more (or only its zombie entry)."""
-    try:
-        with open(f'/proc/{pid}/stat') as f:
-            return f.read().rsplit(')', 1)[1].split()[0] == 'Z'
-    except FileNotFoundError:
-        return True
-
-
 def _kill_if_alive(pid: int) -> None:
-    if not _gone(pid):
+    if not process_gone(pid):
         os.kill(pid, signal.SIGKILL)
 
 
@@ -225,10 +217,10 @@ def test_ranks_stop_when_the_launcher_is_killed(tmp_path):
             proc.kill()
             proc.wait()
             deadline = time.time() + 20
-            while not all(_gone(r) for r in ranks) \
+            while not all(process_gone(r) for r in ranks) \
                     and time.time() < deadline:
                 time.sleep(0.2)
-            alive = [r for r in ranks if not _gone(r)]
+            alive = [r for r in ranks if not process_gone(r)]
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -21,8 +21,8 @@ from dfertools.datasets.classes import DFEW_CLASSES
 from dfertools.datasets.errors import CorruptVideoError
 from dfertools.datasets.transforms import (DFERSampleFrames, VideoDecode,
                                            VideoInit)
-from tests.data_toys import write_video
-from tests.mp4_damage import boxes, faststart
+from tests.fixtures.data_toys import write_video
+from tests.fixtures.mp4_damage import boxes, faststart
 
 FUZZ = settings(max_examples=300, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow])

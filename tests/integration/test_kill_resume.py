@@ -16,6 +16,7 @@ import time
 
 import pytest
 
+from tests.fixtures.checkpoints import checkpoint_meta
 from tests.fixtures.cli import ROOT, TOY_CONFIG, check_ok, run_tool, tool_env
 
 
@@ -37,11 +38,6 @@ def write_config(tmp_path, max_iters):
     return str(cfg)
 
 
-def _meta(path):
-    from dfertools.utils.checkpoint import safe_load
-    return safe_load(str(path))['meta']
-
-
 @pytest.mark.parametrize('kill_at', ['after_publish', 'after_prune'])
 def test_kill_between_publish_and_prune_resumes(tmp_path, kill_at):
     cfg = write_config(tmp_path, max_iters=4)
@@ -58,7 +54,7 @@ def test_kill_between_publish_and_prune_resumes(tmp_path, kill_at):
                             '--resume'))
     assert f'continuing from {work / "iter_2.pth"}' in out
     assert 'Iter(train) [3/4]' in out and 'Iter(train) [1/4]' not in out
-    assert _meta(work / 'iter_4.pth')['iter'] == 4
+    assert checkpoint_meta(work / 'iter_4.pth')['iter'] == 4
     assert (work / 'last_checkpoint').read_text() == str(work / 'iter_4.pth')
 
 
@@ -129,7 +125,7 @@ def test_random_kill_soak(tmp_path):
     assert kills >= kills_wanted
     assert unrecoverable == [], unrecoverable[0]
     assert stale == [], stale
-    assert _meta(work / f'iter_{max_iters}.pth')['iter'] == max_iters
+    assert checkpoint_meta(work / f'iter_{max_iters}.pth')['iter'] == max_iters
     # every resumed attempt said where it continued from
     resumed = [p for p in tmp_path.glob('attempt_*.log')
                if 'continuing from' in p.read_text()]

@@ -15,12 +15,8 @@ from mmengine.registry import init_default_scope
 from dfertools.datasets.annotations import parse_annotation
 from dfertools.registry import DATASETS
 from dfertools.datasets.synthetic_writer import generate
-from tests.data_toys import write_video
-from tests.fixtures.cli import load_tool
-
-
-def _tool(name):
-    return load_tool(f'tools/data/{name}.py')
+from tests.fixtures.cli import data_tool
+from tests.fixtures.data_toys import write_video
 
 
 def _frame_folder(folder, n, size=224):
@@ -124,7 +120,7 @@ def _check_sample(sample, size, label):
 def test_official_release_to_training_sample(tmp_path, name):
     root = str(tmp_path / name)
     expect = RELEASES[name](root)
-    _tool(name).main(['--root', root] + expect['args'])
+    data_tool(name).main(['--root', root] + expect['args'])
     recs = parse_annotation(osp.join(root, expect['train']))
     path, label = expect['first']
     assert recs[0].path == path
@@ -189,7 +185,7 @@ def test_wrong_prefix_raises_once_at_build_naming_the_fix(tmp_path):
 def test_wrong_data_root_without_suggestion(tmp_path):
     root = str(tmp_path / 'dfew')
     _dfew(root)
-    _tool('dfew').main(['--root', root])
+    data_tool('dfew').main(['--root', root])
     elsewhere = tmp_path / 'elsewhere'
     (elsewhere / 'annotations').mkdir(parents=True)
     for f in ('train_1.txt', 'test_1.txt'):
@@ -205,7 +201,7 @@ def test_wrong_data_root_without_suggestion(tmp_path):
 def test_one_missing_video_is_left_to_bad_sample_handling(tmp_path):
     root = str(tmp_path / 'dfew')
     _dfew(root)
-    _tool('dfew').main(['--root', root])
+    data_tool('dfew').main(['--root', root])
     import shutil
     shutil.rmtree(osp.join(root, 'Clip', 'clip_224x224', '00001'))
     train, _ = _build('configs/_base_/datasets/dfew.py', root,

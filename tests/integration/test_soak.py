@@ -19,7 +19,8 @@ from mmengine.registry import init_default_scope
 from dfertools.datasets import DFERDataset
 from dfertools.datasets.bad_samples import read_bad_paths
 from dfertools.datasets.synthetic_writer import generate
-from tests.data_toys import corrupt, tiny_video_runner, train_pipeline
+from tests.fixtures.data_toys import (corrupt, tiny_video_runner,
+                                      train_pipeline)
 
 
 def rss_mb(pid) -> float:

@@ -15,10 +15,10 @@ from dfertools.datasets.classes import DFEW_CLASSES, MAFW_CLASSES
 from dfertools.datasets.faces import FaceCropper
 from tests.fixtures.cli import load_tool
 from tests.fixtures.face_video import face_clip, faceless_clip, write_mp4
+from tests.fixtures.paths import REPO_ROOT as ROOT
 
 pytest.importorskip('skimage')
 torch.set_num_threads(1)
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 CONFIG = """
 default_scope = 'dfertools'

@@ -11,6 +11,7 @@ import shutil
 import pytest
 import torch
 
+from tests.fixtures.checkpoints import checkpoint_meta
 from tests.fixtures.cli import TOY_CONFIG, check_ok, run_tool
 
 
@@ -37,13 +38,8 @@ def _test_metrics(checkpoint, work_dir):
             if 'Epoch(test)' in ln and 'acc/' in ln]
 
 
-def _meta(path):
-    from dfertools.utils.checkpoint import safe_load
-    return safe_load(str(path))['meta']
-
-
 def test_first_run_saves_epoch_1(one_epoch):
-    meta = _meta(one_epoch / 'epoch_1.pth')
+    meta = checkpoint_meta(one_epoch / 'epoch_1.pth')
     assert (meta['epoch'], meta['iter']) == (1, 4)
     assert (one_epoch / 'last_checkpoint').read_text().strip().endswith(
         'epoch_1.pth')
@@ -56,7 +52,7 @@ def test_auto_resume_continues_at_epoch_2(one_epoch, tmp_path):
     assert 'resumed epoch: 1, iter: 4' in out
     assert 'Epoch(train) [1]' not in out.split('resumed epoch')[1]
     assert 'Epoch(train) [2][4/4]' in out
-    meta = _meta(work / 'epoch_2.pth')
+    meta = checkpoint_meta(work / 'epoch_2.pth')
     assert (meta['epoch'], meta['iter']) == (2, 8)
 
 
@@ -68,7 +64,7 @@ def test_resume_from_explicit_path(one_epoch, tmp_path):
                             '--resume', str(ckpt)))
     assert f'continuing from {ckpt}' in out
     assert 'resumed epoch: 1, iter: 4' in out
-    assert _meta(work / 'epoch_2.pth')['iter'] == 8
+    assert checkpoint_meta(work / 'epoch_2.pth')['iter'] == 8
 
 
 def test_resume_never_executes_the_config_stored_in_the_checkpoint(
@@ -171,7 +167,7 @@ def test_killed_run_resumes_where_its_last_checkpoint_left_off(tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     last = (work / 'last_checkpoint').read_text().strip()
-    epoch = _meta(last)['epoch']
+    epoch = checkpoint_meta(last)['epoch']
     assert epoch < 3, 'killed too late to test resuming'
     out = check_ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
                             '--resume', '--cfg-options',
@@ -179,7 +175,7 @@ def test_killed_run_resumes_where_its_last_checkpoint_left_off(tmp_path):
                             *random_model))
     assert f'resumed epoch: {epoch}, iter: {4 * epoch}' in out
     assert f'Epoch(train) [{epoch + 1}][1/4]' in out
-    meta = _meta(work / 'epoch_3.pth')
+    meta = checkpoint_meta(work / 'epoch_3.pth')
     assert (meta['epoch'], meta['iter']) == (3, 12)
     # same seed, no interruption: the same weights and test metrics
     straight = tmp_path / 'straight'

@@ -46,7 +46,7 @@ def test_converter_api_and_cli_refuse(evil, tmp_path):
 
 def test_inference_api_refuses(evil, tmp_path):
     from dfertools.apis import init_recognizer
-    from tests.test_inference import CONFIG
+    from tests.fixtures.inference_config import CONFIG
     cfg = tmp_path / 'cfg.py'
     cfg.write_text(CONFIG)
     with pytest.raises(CheckpointRefusedError, match=REFUSED):

@@ -18,7 +18,7 @@ SHIPPED = sorted(
     p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
                          recursive=True)
     if osp.sep + '_base_' + osp.sep not in p) + [
-    TOY_CONFIG, osp.join(ROOT, 'tests', 'cv_toy', 'toy_cv.py')]
+    TOY_CONFIG, osp.join(ROOT, 'tests', 'fixtures', 'cv_toy', 'toy_cv.py')]
 
 
 def _load(path, options=None):

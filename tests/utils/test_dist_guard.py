@@ -1,7 +1,7 @@
 """dfertools.utils.dist_guard: the process-group timeout reaches
 init_process_group (config key, flag, default), timeouts are explained, and
 a rank whose launcher died stops (fast checks; the distributed runs are in
-tests/test_dist_failures.py)."""
+tests/integration/test_dist_failures.py)."""
 import argparse
 import datetime
 import os
@@ -18,6 +18,7 @@ from mmengine.config import Config
 import dfertools  # noqa: F401
 from dfertools.utils import dist_guard, setup_env
 from tests.fixtures.cli import ROOT, TOY_CONFIG, tool_env
+from tests.fixtures.processes import process_gone
 
 
 def _args(**kw):
@@ -124,23 +125,15 @@ def test_rank_stops_when_its_launcher_dies(tmp_path):
                           timeout=60)
     pid = int(proc.stdout.split()[0])
     deadline = time.time() + 20
-    while time.time() < deadline and not _gone(pid):
+    while time.time() < deadline and not process_gone(pid):
         time.sleep(0.1)
-    stopped = _gone(pid)
+    stopped = process_gone(pid)
     if not stopped:
         os.kill(pid, signal.SIGKILL)
     text = log.read_text()
     assert stopped, text
     assert 'rank 3 (pid' in text and 'the launcher (pid' in text, text
     assert 'is gone; stopping this rank' in text
-
-
-def _gone(pid: int) -> bool:
-    try:
-        with open(f'/proc/{pid}/stat') as f:
-            return f.read().rsplit(')', 1)[1].split()[0] == 'Z'
-    except FileNotFoundError:
-        return True
 
 
 def test_watchdog_is_off_outside_torchrun(monkeypatch):

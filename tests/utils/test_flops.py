@@ -14,9 +14,9 @@ from dfertools.registry import OPTIM_WRAPPER_CONSTRUCTORS
 from dfertools.utils.flops import (build_model_from_config, count_flops,
                                    model_complexity)
 from tests.fixtures.cli import load_tool
+from tests.fixtures.paths import REPO_ROOT as ROOT
 
 torch.set_num_threads(1)
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def test_sdpa_is_counted():

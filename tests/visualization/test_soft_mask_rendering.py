@@ -49,7 +49,7 @@ def test_cli_renders_demo_model(tmp_path):
     import os.path as osp
 
     from dfertools.datasets.synthetic_writer import generate
-    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    from tests.fixtures.paths import REPO_ROOT as root
     data = tmp_path / 'synth'
     generate(str(data), seed=0, num_labeled=5, num_unlabeled=0,
              frames=(16, 16), workers=1, progress=False)

@@ -19,7 +19,6 @@ from tests.fixtures.face_video import (EYES, FACE_CENTER, astronaut, face_clip,
                               faceless_clip, write_mp4)
 
 pytest.importorskip('skimage')
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 @pytest.fixture(scope='module')

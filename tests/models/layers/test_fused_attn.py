@@ -80,7 +80,7 @@ def test_every_registered_model_that_attends_is_covered():
     assert {'VideoViT', 'LGIFormer', 'MAEDecoder', 'HRDMasker'} <= attending
     missing = attending - set(TINY)
     assert not missing, (f'{sorted(missing)} attend but have no tiny entry '
-                         'in tests/test_fused_attn.py::TINY')
+                         'in tests/models/layers/test_fused_attn.py::TINY')
 
 
 @pytest.mark.parametrize('name', sorted(TINY))

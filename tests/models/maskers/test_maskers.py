@@ -1,5 +1,6 @@
 """Maskers: counts, tube structure, per-region counts, HRD sampling (the
-contract every masker keeps is tests/test_masker_contract.py)."""
+contract every masker keeps is test_masker_contract.py, next to this
+file)."""
 import pytest
 import torch
 

@@ -1,7 +1,5 @@
 """Checkpoint conversion: official VideoMAE / MAE-DFER and mmaction2 layouts,
 fabricated in the test; round trips and numerical equivalence."""
-import os.path as osp
-
 import torch
 
 import dfertools  # noqa: F401  (compat shims before mmaction.models)
@@ -17,7 +15,6 @@ from dfertools.registry import MODELS
 from tests.fixtures.cli import load_tool
 
 torch.set_num_threads(1)
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 ARCH = dict(embed_dims=48, num_layers=2, num_heads=3)
 
 

@@ -15,9 +15,9 @@ from dfertools.models.utils.checkpoint_convert import (convert_state_dict,
                                                        read_state_dict)
 from dfertools.registry import MODELS
 from tests.fixtures.cli import load_tool
+from tests.fixtures.paths import REPO_ROOT as ROOT
 
 torch.set_num_threads(1)
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TINY = {'model.backbone.arch': dict(embed_dims=48, num_layers=2,
                                     num_heads=3),
         'model.backbone.img_size': 32, 'model.backbone.num_frames': 4}

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from dfertools.datasets.bad_samples import read_bad_paths
-from tests.data_toys import make_video_list, write_frames
+from tests.fixtures.data_toys import make_video_list, write_frames
 
 
 def _tool():

@@ -6,11 +6,7 @@ import numpy as np
 import pytest
 
 from dfertools.datasets.annotations import parse_annotation
-from tests.fixtures.cli import load_tool
-
-
-def _tool(name):
-    return load_tool(f'tools/data/{name}.py')
+from tests.fixtures.cli import data_tool
 
 
 def _frames(folder, n):
@@ -28,12 +24,12 @@ def test_dfew_converter(tmp_path):
         d = root / 'EmoLabel_DataSplit' / f'{split}(single-labeled)'
         d.mkdir(parents=True)
         (d / 'set_1.csv').write_text('video_name,label\n1,1\n2,7\n')
-    _tool('dfew').main(['--root', str(root), '--folds', '1'])
+    data_tool('dfew').main(['--root', str(root), '--folds', '1'])
     recs = parse_annotation(str(root / 'annotations/train_1.txt'))
     assert [(r.path, r.num_frames, r.label) for r in recs] == [
         ('Clip/clip_224x224/00001', 3, 0), ('Clip/clip_224x224/00002', 5, 6)]
     with pytest.raises(FileNotFoundError, match=r'set_2.csv[\s\S]*layout'):
-        _tool('dfew').main(['--root', str(root), '--folds', '2'])
+        data_tool('dfew').main(['--root', str(root), '--folds', '2'])
 
 
 def test_mafw_converter_frames_and_missing_clip(tmp_path):
@@ -43,10 +39,11 @@ def test_mafw_converter_frames_and_missing_clip(tmp_path):
     d.mkdir(parents=True)
     (d / 'train.txt').write_text('00025.mp4 anger\n')
     (d / 'test.txt').write_text('00025.mp4 disappointment\n')
-    _tool('mafw').main(['--root', str(root), '--frames', '--folds', '1'])
+    data_tool('mafw').main(['--root', str(root), '--frames', '--folds', '1'])
     recs = parse_annotation(str(root / 'annotations/test_1.txt'))
     assert [(r.path, r.num_frames, r.label) for r in recs] == [
         ('data/frames/00025', 4, 10)]
     (d / 'test.txt').write_text('00099.mp4 anger\n')
     with pytest.raises(FileNotFoundError, match='line 1.*00099'):
-        _tool('mafw').main(['--root', str(root), '--frames', '--folds', '1'])
+        data_tool('mafw').main(['--root', str(root), '--frames', '--folds',
+                                '1'])
