@@ -13,7 +13,8 @@ import subprocess
 
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from tests.fixtures.paths import REPO_ROOT as ROOT
+
 SCANNED = ('dfertools', 'configs', 'tools', 'docs', 'tests', 'examples',
            'requirements', 'README.md', 'Makefile', 'setup.py')
 

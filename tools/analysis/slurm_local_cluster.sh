@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A one-node SLURM cluster on this machine, to run tools/slurm_train.sh for
-# real (tests/test_slurm_train.py uses it when it is up). Needs root and a
-# Debian/Ubuntu apt; CPU only (no gres).
+# real (tests/tools/test_slurm_train.py uses it when it is up). Needs root and
+# a Debian/Ubuntu apt; CPU only (no gres).
 #
 #   sudo bash tools/analysis/slurm_local_cluster.sh start   # install+start
 #   sudo bash tools/analysis/slurm_local_cluster.sh stop

@@ -11,7 +11,7 @@ that are skipped, ``retrieve()`` (decode + colour conversion) for the
 sampled ones. A clip that starts later than ``seek_threshold`` frames seeks
 first (OpenCV seeks to the previous keyframe and decodes forward, so the
 frame is exact). The pixels equal decord's (both convert with FFmpeg's
-swscale; checked in tests/test_cv2_video.py).
+swscale; checked in tests/datasets/transforms/test_cv2_video.py).
 
 ``len`` is the container's frame count (exact for mp4; some containers only
 estimate it). If a sampled frame lies past the real end, the reader falls

@@ -3,7 +3,8 @@
 The training augmentation of MAE-DFER / VideoMAE fine-tuning is mmaction2's
 ``RandomResizedCrop`` -> ``Resize(size, keep_ratio=False)`` -> ``Flip``.
 :class:`RandomResizedCropFlip` draws the same random box and flip and gives
-the same pixels (``tests/test_random_resized_crop_flip.py`` checks both
+the same pixels
+(``tests/datasets/transforms/test_random_resized_crop_flip.py`` checks both
 against the three mmaction2 transforms), but
 
 * it draws from the sample's own generator

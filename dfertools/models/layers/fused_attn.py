@@ -17,8 +17,9 @@ already built — backbones, decoders and the HRD masker's policy block alike:
         out = model(x)
 
 or set ``DFERTOOLS_FUSED_ATTN=0`` in the environment before starting. The
-two paths agree to float rounding (``tests/test_fused_attn.py`` checks this
-for every registered model that attends).
+two paths agree to float rounding
+(``tests/models/layers/test_fused_attn.py`` checks this for every registered
+model that attends).
 """
 import contextlib
 import os
