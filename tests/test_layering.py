@@ -8,7 +8,8 @@ import os.path as osp
 
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from tests.fixtures.paths import REPO_ROOT as ROOT
+
 PKG = osp.join(ROOT, 'dfertools')
 TOP_ONLY = ('cli', 'benchmark')
 ABOVE_UTILS = ('registry', 'datasets', 'models', 'engine', 'evaluation',

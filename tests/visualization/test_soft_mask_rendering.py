@@ -45,19 +45,15 @@ def test_bad_visible_count():
 
 def test_cli_renders_demo_model(tmp_path):
     """tools/analysis/visualize_soft_masks.py on a SynthDFER demo model."""
-    import importlib.util
     import os.path as osp
 
     from dfertools.datasets.synthetic_writer import generate
+    from tests.fixtures.cli import load_tool
     from tests.fixtures.paths import REPO_ROOT as root
     data = tmp_path / 'synth'
     generate(str(data), seed=0, num_labeled=5, num_unlabeled=0,
              frames=(16, 16), workers=1, progress=False)
-    spec = importlib.util.spec_from_file_location(
-        'visualize_soft_masks',
-        osp.join(root, 'tools', 'analysis', 'visualize_soft_masks.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('tools/analysis/visualize_soft_masks.py')
     paths = tool.main([
         osp.join(root, 'configs', 'demo', 'vit-t_synth-dfer_adatosk.py'),
         '--num-samples', '2', '--out-dir', str(tmp_path / 'vis'),

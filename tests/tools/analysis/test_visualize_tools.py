@@ -5,6 +5,7 @@ import os.path as osp
 import pytest
 import torch
 
+
 @pytest.fixture(scope='module')
 def synth(tmp_path_factory):
     from dfertools.datasets.synthetic_writer import generate
@@ -16,17 +17,13 @@ def synth(tmp_path_factory):
 
 @pytest.mark.slow  # generates videos, builds the demo model three times
 def test_visualize_masks_and_reconstruction(synth, tmp_path):
-    import importlib.util
     from mmengine.config import Config
 
     from dfertools.registry import MODELS
+    from tests.fixtures.cli import load_tool
 
     def load(name):
-        spec = importlib.util.spec_from_file_location(
-            name, f'tools/analysis/{name}.py')
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        return mod
+        return load_tool(f'tools/analysis/{name}.py')
 
     cfg_file = 'configs/demo/vit-t_synth-pretrain.py'
     # a checkpoint of the demo model to visualise

@@ -1,21 +1,16 @@
 """tools/data/check_dataset.py: parallel scan of a list, bad paths written,
 exit status."""
-import importlib.util
 import os
 import subprocess
 import sys
 
 from dfertools.datasets.bad_samples import read_bad_paths
+from tests.fixtures.cli import data_tool
 from tests.fixtures.data_toys import make_video_list, write_frames
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location(
-        'check_dataset', os.path.join('tools', 'data', 'check_dataset.py'))
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod     # the worker pool pickles its functions
-    spec.loader.exec_module(mod)
-    return mod
+    return data_tool('check_dataset')
 
 
 def test_finds_every_bad_video_in_parallel(tmp_path, capsys):

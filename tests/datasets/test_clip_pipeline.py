@@ -9,8 +9,8 @@ from mmengine.config import Config
 
 from dfertools.datasets import dataset_pipeline, resolve_pipeline
 from dfertools.registry import PIPELINES
+from tests.fixtures.paths import REPO_ROOT as ROOT
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DFEW = osp.join(ROOT, 'configs', '_base_', 'datasets', 'dfew.py')
 META = ('video_id', 'view_id', 'img_shape')
 TAIL = [dict(type='FormatShape', input_format='NCTHW'),
