@@ -183,7 +183,11 @@ def generate(out_dir: str, seed: int = 0, num_labeled: int = 700,
         from dfertools.utils.progress import progress_bar
         bar = progress_bar(len(jobs))
     if workers > 1:
-        ctx = mp.get_context('fork')
+        # fresh worker processes: a forked copy of a process whose OpenCV
+        # thread pool has run can hang in cv2.setNumThreads (the pool's
+        # locks are copied mid-use), and a pool whose worker hangs or dies
+        # never returns
+        ctx = mp.get_context('spawn')
         with ctx.Pool(workers, initializer=cv2.setNumThreads,
                       initargs=(1,)) as pool:
             for _ in pool.imap_unordered(_render_job, jobs, chunksize=4):
