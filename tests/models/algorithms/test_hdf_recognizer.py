@@ -190,8 +190,9 @@ def test_sam_passes_and_log_use_the_previous_steps_lambdas():
     assert log['lambda_sc'].item() == pytest.approx(lam_sc, rel=1e-6)
     assert log['loss'].item() == pytest.approx(losses[0].item(), rel=1e-6)
     for name, p in model.named_parameters():
+        diff = (p - expected_params[name]).abs().max().item()
         assert torch.allclose(p, expected_params[name], rtol=1e-4,
-                              atol=1e-6), name
+                              atol=1e-6), (name, diff)
     # g now holds this step's unperturbed gradient norm, for the next step
     assert model.loss_scaler.g.item() == pytest.approx(expected_g, rel=1e-4)
 
