@@ -1,5 +1,7 @@
 """tools/dist_train.sh as 2 "nodes" x 1 process on this machine (gloo)."""
 import json
+import os
+import signal
 import subprocess
 
 import pytest
@@ -22,14 +24,17 @@ def test_two_nodes_rendezvous_disjoint_data_identical_weights(tmp_path):
              '--work-dir', str(work), '--cfg-options',
              'train_cfg.max_epochs=2'],
             cwd=ROOT, env=env, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True))
+            stderr=subprocess.STDOUT, text=True, start_new_session=True))
     outs = []
     for proc in procs:
         try:
             out, _ = proc.communicate(timeout=300)
         except subprocess.TimeoutExpired:
-            for p in procs:
-                p.kill()
+            for p in procs:   # the launcher, torchrun and its rank
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             raise
         outs.append(out)
     for proc, out in zip(procs, outs):
