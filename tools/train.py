@@ -56,6 +56,7 @@ def main(argv=None):
     with dist_guard.explain_collective_timeouts(
             cfg.env_cfg.dist_cfg.timeout):
         runner.train()
+    del runner   # releases the DDP wrapper and its process group
     setup_env.close_distributed()
 
 

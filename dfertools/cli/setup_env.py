@@ -334,7 +334,20 @@ def close_distributed() -> None:
     """Destroy the process group a distributed run started, once the run is
     done. Left alive, gloo's threads can still be running while the
     interpreter exits, and a rank then aborts with "terminate called
-    without an active exception" (SIGABRT) after a successful run."""
+    without an active exception" (SIGABRT) after a successful run.
+
+    The caller drops its runner first (the DDP wrapper holds the group, and
+    a group still referenced is not torn down); the ranks then meet at a
+    barrier, so none closes its connections while a peer still uses them,
+    and every rank destroys the group."""
+    import gc
+
     import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    gc.collect()
+    try:
+        dist.barrier()
+    except RuntimeError:   # a peer is already gone: tear down regardless
+        pass
+    dist.destroy_process_group()
