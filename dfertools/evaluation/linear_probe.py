@@ -153,7 +153,6 @@ def probe_config(cfg, checkpoint: Optional[str], seed: int = 0) -> Dict:
     from mmengine.registry import DefaultScope
     from mmengine.runner import load_checkpoint
 
-    from dfertools.datasets.clip_pipeline import dataset_pipeline
     from dfertools.engine.runner import DFERRunner as Runner
     from dfertools.registry import MODELS
     torch.manual_seed(seed)
@@ -173,7 +172,7 @@ def probe_config(cfg, checkpoint: Optional[str], seed: int = 0) -> Dict:
         test_loader_cfg = copy.deepcopy(cfg.test_dataloader)
         train_loader_cfg = copy.deepcopy(cfg.test_dataloader)
         train_ds = copy.deepcopy(cfg.train_dataloader.dataset)
-        train_ds['pipeline'] = dataset_pipeline(test_loader_cfg.dataset)
+        train_ds['pipeline'] = test_loader_cfg.dataset.pipeline
         train_ds['test_mode'] = True
         train_ds['num_views'] = test_loader_cfg.dataset.get('num_views', 1)
         train_loader_cfg['dataset'] = train_ds
