@@ -19,13 +19,14 @@ files are byte-identical and decoded frames identical for a given seed and
 any number of workers.
 """
 import json
-import multiprocessing as mp
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
+
+from dfertools.utils.isolated_pool import isolated_map
 
 from .synthetic import (CLASS_WEIGHTS, CLASSES, Difficulty, render_clip,
                         sample_identity)
@@ -183,16 +184,16 @@ def generate(out_dir: str, seed: int = 0, num_labeled: int = 700,
         from dfertools.utils.progress import progress_bar
         bar = progress_bar(len(jobs))
     if workers > 1:
-        # fresh worker processes: a forked copy of a process whose OpenCV
-        # thread pool has run can hang in cv2.setNumThreads (the pool's
-        # locks are copied mid-use), and a pool whose worker hangs or dies
-        # never returns
-        ctx = mp.get_context('spawn')
-        with ctx.Pool(workers, initializer=cv2.setNumThreads,
-                      initargs=(1,)) as pool:
-            for _ in pool.imap_unordered(_render_job, jobs, chunksize=4):
-                if bar:
-                    bar.update()
+        # spawned workers (a forked copy of a process whose OpenCV thread
+        # pool has run can hang in cv2.setNumThreads); one whose render
+        # kills it is reported instead of hanging the pool
+        for job, _, failure in isolated_map(_render_job, jobs, workers,
+                                            cv2.setNumThreads, (1, )):
+            if failure is not None:
+                raise RuntimeError(f'rendering {job[3]["path"]} failed: '
+                                   f'{failure}')
+            if bar:
+                bar.update()
     else:
         for job in jobs:
             _render_job(job)

@@ -8,27 +8,25 @@ same error messages for a malformed list) and, in parallel worker processes
 with a progress bar, opens every video and decodes the frames that the
 configured clip would sample at ``--views`` evenly spaced positions (start
 ... end, so a truncated tail is caught), through the dataset's own
-``VideoInit`` -> ``DFERSampleFrames`` -> ``VideoDecode`` pipeline. A path
-that is not a regular file or folder (a FIFO) and a damaged header are
-reported like any unreadable video; a clip that takes longer than
-``--decode-timeout`` seconds to load is reported as timed out.
+``VideoInit`` -> ``DFERSampleFrames`` -> ``VideoDecode`` pipeline
+(dfertools/datasets/video_check.py). A path that is not a regular file or
+folder (a FIFO) and a damaged header are reported like any unreadable
+video; a clip that takes longer than ``--decode-timeout`` seconds to load is
+reported as timed out; a video that kills its worker process (a decoder
+crash) is reported with the signal, and the scan goes on.
 
 Writes ``path<TAB>reason (annotation line N)`` per bad video to ``--out``
 (the format of ``<work_dir>/bad_samples.txt``) and exits with 1 if any
 video is bad, 2 if the annotation itself is invalid, 0 otherwise.
 """
 import argparse
-import multiprocessing as mp
 import os
 import os.path as osp
 import sys
-from typing import Optional, Tuple
 
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..'))
 
 from dfertools.utils.progress import progress_bar  # noqa: E402
-
-_DATASET = None   # one per worker process
 
 
 def parse_args(argv=None):
@@ -55,54 +53,16 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def build_dataset(args):
-    """The dataset exactly as training parses it, in test mode (errors
-    propagate instead of being substituted)."""
-    from mmengine.registry import init_default_scope
-
-    from dfertools.datasets import DFERDataset
-    init_default_scope('dfertools')
-    pipeline = [
-        dict(type='VideoInit'),
-        dict(type='DFERSampleFrames', clip_len=args.clip_len,
-             frame_interval=args.frame_interval, test_mode=True,
-             num_views=args.views),
-        dict(type='VideoDecode'),
-    ]
-    return DFERDataset(osp.abspath(args.annotation),
-                       pipeline=pipeline, data_root=args.data_root,
-                       data_prefix=dict(video=args.data_prefix),
-                       ann_format=args.format,
-                       dataset_name=args.dataset_name,
-                       num_views=args.views, test_mode=True,
-                       decode_timeout=args.decode_timeout or None)
-
-
-def _init_worker(args) -> None:
-    global _DATASET
-    _DATASET = build_dataset(args)
-
-
-def check_video(video: int) -> Tuple[int, str, Optional[str]]:
-    """``(video, path, reason or None)`` after loading all its views."""
-    ds = _DATASET
-    info = ds.get_data_info(video * ds.num_views)
-    reason = None
-    for view in range(ds.num_views):
-        try:
-            ds[video * ds.num_views + view]
-        except Exception as err:  # report anything that stops a load
-            reason = (f'{type(err).__name__}: {" ".join(str(err).split())} '
-                      f'(annotation line {info["ann_line"]})')
-            break
-    return video, info['filename'], reason
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     from dfertools.datasets.annotations import AnnotationError
+    from dfertools.datasets.video_check import (build_check_dataset,
+                                                check_videos)
+    opts = {k: getattr(args, k) for k in (
+        'annotation', 'data_root', 'data_prefix', 'format', 'dataset_name',
+        'clip_len', 'frame_interval', 'views', 'decode_timeout')}
     try:
-        dataset = build_dataset(args)
+        dataset = build_check_dataset(opts)
     except (AnnotationError, FileNotFoundError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
@@ -112,18 +72,9 @@ def main(argv=None) -> int:
           f'{args.frame_interval}) with {args.workers} workers')
     bar = progress_bar(num_videos, file=sys.stdout)   # shows an ETA
     results = []
-    if args.workers <= 1:
-        _init_worker(args)
-        for video in range(num_videos):
-            results.append(check_video(video))
-            bar.update()
-    else:
-        chunk = max(1, min(64, num_videos // (args.workers * 8)))
-        with mp.Pool(args.workers, _init_worker, (args,)) as pool:
-            for res in pool.imap_unordered(check_video, range(num_videos),
-                                           chunksize=chunk):
-                results.append(res)
-                bar.update()
+    for res in check_videos(opts, dataset, args.workers):
+        results.append(res)
+        bar.update()
     bad = sorted((r for r in results if r[2] is not None),
                  key=lambda r: r[0])
     with open(args.out, 'w', encoding='utf-8') as f:
