@@ -27,6 +27,13 @@ def test_model_base_parameter_counts(name):
 
 def test_demo_config_one_step():
     cfg = Config.fromfile('configs/demo/vit-t_synth-pretrain.py')
+    # the demo shows HI2M: HRD masker, HSM, appearance + motion targets
+    # (the motion weighted down to 0.1, docs/demo.md)
+    m = cfg.model
+    assert m.masker.type == 'HRDMasker' and m.hsm.type == 'HardSampleMining'
+    assert m.rec_loss.motion_target is True
+    assert (m.rec_loss.appearance_weight, m.rec_loss.motion_weight) == (
+        0.9, 0.1)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     from mmengine.optim import OptimWrapper
