@@ -72,9 +72,10 @@ def check_videos(opts: dict, dataset, workers: int
     ``opts``), in completion order; with ``workers > 1`` in that many
     worker processes, a video whose worker dies reported with how it
     died."""
+    global _DATASET
     num_videos = len(dataset) // dataset.num_views
     if workers <= 1:
-        _init_worker(opts)
+        _DATASET = dataset   # already built from opts: not parsed again
         for video in range(num_videos):
             yield check_video(video)
         return
