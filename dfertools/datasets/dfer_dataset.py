@@ -47,6 +47,7 @@ from .bad_samples import BadSampleCounter
 from .classes import get_classes
 from .clip_pipeline import PipelineSpec, resolve_pipeline
 from .errors import CorruptVideoError
+from .label_subset import check_fraction, stratified_subset
 from .path_check import check_sample_paths
 from .time_limit import call_with_time_limit
 
@@ -85,6 +86,10 @@ class DFERDataset(BaseDataset):
             exists, building the dataset raises one error naming
             ``data_root`` and ``data_prefix`` (:mod:`.path_check`); 0
             disables the check.
+        label_fraction: keep a class-stratified fraction of the listed
+            videos (``label_seed`` draws them; :mod:`.label_subset`): the
+            low-label regime. 1 keeps all; labeled lists only.
+        label_seed: seed of that draw.
     """
     labeled = True
 
@@ -104,6 +109,8 @@ class DFERDataset(BaseDataset):
                  bad_fraction_min_samples: int = 500,
                  decode_timeout: Optional[float] = 60.0,
                  check_paths: int = 3,
+                 label_fraction: float = 1.0,
+                 label_seed: int = 0,
                  **kwargs) -> None:
         if data_root and not osp.isdir(data_root):
             raise FileNotFoundError(
@@ -115,6 +122,11 @@ class DFERDataset(BaseDataset):
         if decode_timeout is not None and not decode_timeout > 0:
             raise ValueError('decode_timeout must be > 0 seconds or None (no '
                              f'limit), got {decode_timeout}')
+        self.label_fraction = check_fraction(label_fraction)
+        if self.label_fraction < 1 and not self.labeled:
+            raise ValueError(f'{type(self).__name__}: label_fraction needs '
+                             'labels; an unlabeled list keeps every video')
+        self.label_seed = label_seed
         self.decode_timeout = decode_timeout
         self.check_paths = check_paths
         self._video_prefix = (data_prefix or {}).get('video', '')
@@ -160,6 +172,14 @@ class DFERDataset(BaseDataset):
                                    self.class_names)
         if self.labeled:
             require_labels(records, self.ann_file, type(self).__name__)
+        if self.label_fraction < 1:
+            total = len(records)
+            records = stratified_subset(records, [r.label for r in records],
+                                        self.label_fraction, self.label_seed)
+            print_log(f'{self.ann_file}: {len(records)} of {total} videos '
+                      f'(label_fraction={self.label_fraction}, stratified '
+                      f'by class, label_seed={self.label_seed})',
+                      logger='current')
         prefix = self.data_prefix.get('video', '')
         data_list = []
         for rec in records:
