@@ -1,13 +1,13 @@
 # Demo: fine-tune the small VideoViT of configs/demo/vit-t_synth-pretrain.py
 # (96-d, 2 blocks, 3 heads; 8 frames of 32x32, 4x4x4 tokens) on fold 1 of
 # the demo's SynthDFER, from the pretraining checkpoint (load_from=...) or
-# from scratch, with one budget. The low-label regime: half of fold 1's
-# training videos, stratified by class (label_fraction; the linear probes
-# of tools/demo.sh fit on the same half). tools/demo.sh runs both and
+# from scratch, with one budget. The low-label regime: three quarters of
+# fold 1's training videos, stratified by class (label_fraction; the
+# linear probes of tools/demo.sh fit on the same videos). tools/demo.sh runs both and
 # tests them with 2 views per video; the per-epoch validation curve uses
 # 1 view. Mean-pooled tokens -> LayerNorm -> linear head (DFERHead);
 # class-weighted cross-entropy (inverse square root of fold 1's training
-# counts; the stratified half keeps their proportions), label smoothing
+# counts; the stratified subset keeps their proportions), label smoothing
 # 0.1, no mixup/cutmix (too slow to pay off in a budget this short).
 _base_ = [
     '../_base_/datasets/synth_dfer_demo.py', '../_base_/default_runtime.py'
@@ -49,7 +49,7 @@ param_scheduler = [
 auto_scale_lr = dict(enable=False, base_batch_size=256)
 default_hooks = dict(logger=dict(interval=50),
                      checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
-train_dataloader = dict(dataset=dict(label_fraction=0.5))
+train_dataloader = dict(dataset=dict(label_fraction=0.75))
 val_dataloader = dict(dataset=dict(num_views=1))
 load_from = None
 randomness = dict(seed=0)
