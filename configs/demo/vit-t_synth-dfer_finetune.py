@@ -5,10 +5,11 @@
 # fold 1's training videos, stratified by class (label_fraction; the
 # linear probes of tools/demo.sh fit on the same videos). tools/demo.sh
 # runs both and tests them with 2 views per video; the per-epoch
-# validation curve uses 1 view. Mean-pooled tokens -> LayerNorm -> linear head (DFERHead);
-# class-weighted cross-entropy (inverse square root of fold 1's training
-# counts; the stratified subset keeps their proportions), label smoothing
-# 0.1, no mixup/cutmix (too slow to pay off in a budget this short).
+# validation curve uses 1 view. Mean-pooled tokens -> LayerNorm -> linear
+# head (DFERHead); class-weighted cross-entropy (inverse square root of
+# fold 1's training counts; the stratified subset keeps their
+# proportions), label smoothing 0.1, no mixup/cutmix (too slow to pay off
+# in a budget this short).
 _base_ = [
     '../_base_/datasets/synth_dfer_demo.py', '../_base_/default_runtime.py'
 ]

@@ -53,11 +53,9 @@ def test_dataset_keeps_the_stratified_half_with_all_its_views(tmp_path):
     full = DFERDataset(_annotation(tmp_path), check_paths=0)
     half = DFERDataset(_annotation(tmp_path), check_paths=0,
                        label_fraction=0.5, num_views=2)
-    want = stratified_subset([d['video_id'] for d in
-                              (full.get_data_info(i)
-                               for i in range(len(full)))],
-                             [full.get_data_info(i)['label']
-                              for i in range(len(full))], 0.5)
+    infos = [full.get_data_info(i) for i in range(len(full))]
+    want = stratified_subset([d['video_id'] for d in infos],
+                             [d['label'] for d in infos], 0.5)
     got = [half.get_data_info(i) for i in range(len(half))]
     assert [g['video_id'] for g in got[::2]] == want
     assert [g['view_id'] for g in got] == [0, 1] * len(want)
