@@ -79,10 +79,16 @@ def test_slurm_train_two_tasks_requeue_resumes(tmp_path):
         _wait(lambda: (work / 'epoch_2.pth').is_file(), 240,
               'the first run\'s epoch_2.pth')
         subprocess.run(['scontrol', 'requeue', job], check=True)
+        requeued_at = time.time()
         # a requeued job waits ~2 minutes (its BeginTime) before it may
-        # start again; let it start now
+        # start again; let it start now. Not within the second of the
+        # requeue, though: the kill revokes the job's credential with a
+        # one-second timestamp, and slurmd refuses ("already killed, do not
+        # launch batch job", and the job ends FAILED) a relaunch whose
+        # credential carries the same second
         _wait(lambda: _job_state(job) == 'PENDING', 120,
               'the requeued job to be pending')
+        time.sleep(max(0.0, int(requeued_at) + 2 - time.time()))
         subprocess.run(['scontrol', 'update', f'JobId={job}',
                         'StartTime=now'], check=True)
         _wait(lambda: _job_state(job) in ('COMPLETED', 'FAILED',
