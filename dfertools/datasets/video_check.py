@@ -52,10 +52,7 @@ def _where(dataset, video: int) -> Tuple[str, int]:
     return info['filename'], info['ann_line']
 
 
-def check_video(video: int) -> Tuple[int, str, Optional[str]]:
-    """``(video, path, reason or None)`` after loading all its views, with
-    the dataset of this process (:func:`_init_worker`)."""
-    ds = _DATASET
+def _check(ds, video: int) -> Tuple[int, str, Optional[str]]:
     path, line = _where(ds, video)
     for view in range(ds.num_views):
         try:
@@ -66,18 +63,22 @@ def check_video(video: int) -> Tuple[int, str, Optional[str]]:
     return video, path, None
 
 
+def check_video(video: int) -> Tuple[int, str, Optional[str]]:
+    """``(video, path, reason or None)`` after loading all its views, with
+    the dataset of this worker process (:func:`_init_worker`)."""
+    return _check(_DATASET, video)
+
+
 def check_videos(opts: dict, dataset, workers: int
                  ) -> Iterator[Tuple[int, str, Optional[str]]]:
     """``check_video`` for every video of ``dataset`` (built from
     ``opts``), in completion order; with ``workers > 1`` in that many
     worker processes, a video whose worker dies reported with how it
     died."""
-    global _DATASET
     num_videos = len(dataset) // dataset.num_views
-    if workers <= 1:
-        _DATASET = dataset   # already built from opts: not parsed again
+    if workers <= 1:   # in this process, with the dataset already built
         for video in range(num_videos):
-            yield check_video(video)
+            yield _check(dataset, video)
         return
     for video, result, failure in isolated_map(
             check_video, range(num_videos), workers, _init_worker, (opts, )):

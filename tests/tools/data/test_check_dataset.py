@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+from dfertools.datasets import video_check
 from dfertools.datasets.bad_samples import read_bad_paths
 from tests.fixtures.cli import data_tool
 from tests.fixtures.data_toys import make_video_list, write_frames
@@ -43,6 +44,8 @@ def test_clean_list_exits_0_and_bad_list_2(tmp_path, capsys):
     out = str(tmp_path / 'bad.txt')
     assert _tool().main([ann, '--workers', '1', '--out', out]) == 0
     assert read_bad_paths(out) == {}
+    # one worker scans in this process and keeps no dataset in the module
+    assert video_check._DATASET is None
     broken = tmp_path / 'broken.txt'
     broken.write_text('a 1\nb x\n')
     assert _tool().main([str(broken), '--out', out]) == 2
