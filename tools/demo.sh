@@ -12,7 +12,8 @@
 #      budget) and test both with 2 views per video,
 #   4. linear probes on frozen features, pretrained vs random init,
 #   5. a table with the targets, figures and report.md in WORK_DIR.
-# Supervised methods (adatosk, hdf): train on fold 1, test, report.
+# Supervised methods (adatosk, hdf): train on the same three quarters of
+# fold 1's labels, test, report.
 # Env: DATA (data folder), PYTHON, SEED.
 #
 # Run again, it reuses what is finished: each stage (pretraining, each
@@ -122,6 +123,9 @@ if [ -n "$PRE" ]; then
     --title "$METHOD, SynthDFER fold 1 test, 2 views per video" \
     --cfg-options "${data_opts[@]}"
 else
+  # the labels the pretraining methods fine-tune on (the fine-tuning
+  # config's label_fraction): one protocol for the side-by-side table
+  ft_opts+=(train_dataloader.dataset.label_fraction=0.75)
   train_and_test finetune None
   stamp "report"
   "$PY" tools/analysis/demo_report.py "$WORK" \
