@@ -15,6 +15,6 @@ model = dict(
                   img_size=32, num_frames=8, patch_size=8,
                   region_size=(2, 2, 2)),
     masker=dict(mask_ratio=0.75, region_size=(2, 2, 2)),
-    decoder=dict(embed_dims=128, num_layers=2, num_heads=4))
+    decoder=dict(embed_dims=64, num_layers=2, num_heads=2))
 default_hooks = dict(logger=dict(interval=50),
                      checkpoint=dict(interval=40, max_keep_ckpts=1))

@@ -13,6 +13,6 @@ model = dict(
     backbone=dict(arch=dict(embed_dims=96, num_layers=2, num_heads=3),
                   img_size=32, num_frames=8, patch_size=8),
     masker=dict(mask_ratio=0.75),
-    decoder=dict(embed_dims=128, num_layers=2, num_heads=4))
+    decoder=dict(embed_dims=64, num_layers=2, num_heads=2))
 default_hooks = dict(logger=dict(interval=50),
                      checkpoint=dict(interval=40, max_keep_ckpts=1))

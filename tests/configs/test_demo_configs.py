@@ -39,6 +39,21 @@ def test_demo_config_takes_a_step(path):
     total.backward()
 
 
+def test_pretraining_demos_share_data_decoder_and_schedule():
+    """The side-by-side table compares the masked-pretraining methods with
+    one decoder, data pipeline and schedule (docs/demo.md)."""
+    def cfg(name):
+        return Config.fromfile(osp.join(ROOT, 'configs', 'demo', name))
+    ref = cfg('vit-t_synth-pretrain.py')
+    for name in ('vit-t_synth-pretrain_videomae.py',
+                 'lgi-t_synth-pretrain_mae-dfer.py'):
+        other = cfg(name)
+        assert other.model.decoder == ref.model.decoder, name
+        for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
+                    'param_scheduler'):
+            assert other[key] == ref[key], (name, key)
+
+
 def test_demo_script_refuses_unknown_method():
     proc = subprocess.run(['bash', 'tools/demo.sh', '--method', 'nope'],
                           cwd=ROOT, capture_output=True, text=True)
