@@ -3,6 +3,7 @@ size, and tools/demo.sh knows each method (the full runs are minutes
 long: docs/demo.md)."""
 import glob
 import os.path as osp
+import re
 import subprocess
 
 import pytest
@@ -54,6 +55,18 @@ def test_pretraining_demos_share_data_decoder_and_schedule():
             assert other[key] == ref[key], (name, key)
 
 
+def test_supervised_demos_train_on_the_fine_tuning_label_fraction():
+    """tools/demo.sh gives --method adatosk|hdf the fine-tuning config's
+    label_fraction (one protocol for the side-by-side table)."""
+    text = open(osp.join(ROOT, 'tools', 'demo.sh')).read()
+    passed = re.findall(r'train_dataloader\.dataset\.label_fraction=([\d.]+)',
+                        text)
+    ft = Config.fromfile(osp.join(ROOT, 'configs', 'demo',
+                                  'vit-t_synth-dfer_finetune.py'))
+    assert [float(v) for v in passed] == [
+        ft.train_dataloader.dataset.label_fraction]
+
+
 def test_demo_script_refuses_unknown_method():
     proc = subprocess.run(['bash', 'tools/demo.sh', '--method', 'nope'],
                           cwd=ROOT, capture_output=True, text=True)
@@ -63,6 +76,5 @@ def test_demo_script_refuses_unknown_method():
 
 def test_demo_script_names_a_config_for_every_method():
     text = open(osp.join(ROOT, 'tools', 'demo.sh')).read()
-    for rel in set(__import__('re').findall(r'configs/demo/[\w.-]+\.py',
-                                            text)):
+    for rel in set(re.findall(r'configs/demo/[\w.-]+\.py', text)):
         assert osp.isfile(osp.join(ROOT, rel)), rel
