@@ -86,14 +86,10 @@ ft_opts=("${data_opts[@]}" val_dataloader.dataset.data_root="$DATA"
 train_and_test() {  # NAME INIT: fine-tune $FT into $WORK/NAME, test it
   local name=$1 init=$2
   stage_ready "$WORK/$name" && return 0
-  stamp "training $FT -> $WORK/$name (load_from=$init)"
+  stamp "training $FT -> $WORK/$name (load_from=$init), then testing it"
   "$PY" tools/train.py "$FT" --work-dir "$WORK/$name" --seed "$SEED" \
-    $(resume_opt "$WORK/$name") --cfg-options load_from="$init" \
-    "${ft_opts[@]}"
-  stamp "testing $name"
-  "$PY" tools/test.py "$FT" "$(cat "$WORK/$name/last_checkpoint")" \
-    --work-dir "$WORK/$name" --dump "$WORK/$name/dump.json" \
-    --cfg-options "${ft_opts[@]}"
+    $(resume_opt "$WORK/$name") --test --dump "$WORK/$name/dump.json" \
+    --cfg-options load_from="$init" "${ft_opts[@]}"
   stage_done "$WORK/$name"
 }
 

@@ -2,8 +2,13 @@
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
         [--auto-scale-lr] [--compile [BACKEND]] [--seed N] [--deterministic]
-        [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
-        [--dist-timeout SECONDS]
+        [--test [--dump FILE]] [--cfg-options k=v ...]
+        [--launcher none|pytorch|slurm] [--dist-timeout SECONDS]
+
+``--test`` tests the final weights on the config's test split right after
+training, in the same process: what ``tools/test.py CONFIG <last
+checkpoint>`` reports, without a second start-up and a second decoding of
+the videos. ``--dump FILE`` as in tools/test.py.
 
 Several GPUs / CPU processes: ``bash tools/dist_train.sh CONFIG N [args]``.
 """
@@ -36,8 +41,17 @@ def parse_args(argv=None):
     parser.add_argument('--seed', type=int, help='random seed')
     parser.add_argument('--deterministic', action='store_true',
                         help='deterministic cuDNN / torch algorithms')
+    parser.add_argument('--test', action='store_true',
+                        help='after training, test the final weights on the '
+                        'config\'s test split (same process)')
+    parser.add_argument('--dump', metavar='FILE',
+                        help='with --test: write per-sample test results to '
+                        'FILE (as tools/test.py --dump)')
     setup_env.add_common_args(parser)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.dump and not args.test:
+        parser.error('--dump writes test results: add --test')
+    return args
 
 
 def main(argv=None):
@@ -52,10 +66,16 @@ def main(argv=None):
     if args.compile is not None:
         setup_env.setup_compile(cfg, args.compile or None)
     setup_env.setup_randomness(cfg, args.seed, args.deterministic)
+    if args.test:   # refused now, not after training
+        setup_env.check_test_split(cfg)
+        if args.dump:
+            setup_env.setup_dump(cfg, args.dump)
     runner = setup_env.build_runner(cfg)
     with dist_guard.explain_collective_timeouts(
             cfg.env_cfg.dist_cfg.timeout):
         runner.train()
+        if args.test:
+            runner.test()
     del runner   # releases the DDP wrapper and its process group
     setup_env.close_distributed()
 

@@ -283,6 +283,17 @@ def _accepts_dump_path(metric_cfg: dict) -> bool:
     return 'dump_path' in inspect.signature(cls.__init__).parameters
 
 
+def check_test_split(cfg: Config) -> None:
+    """Refuse a config that cannot be tested (``tools/train.py --test``
+    asks before training, not after)."""
+    missing = [k for k in ('test_dataloader', 'test_cfg', 'test_evaluator')
+               if cfg.get(k) is None]
+    if missing:
+        raise ValueError(f'--test: config {cfg.filename} has no '
+                         f'{", ".join(missing)}; test it with a config that '
+                         'defines its test split, or drop --test')
+
+
 def setup_dump(cfg: Config, dump: str) -> str:
     """Route per-sample results of the test run to ``dump``.
 

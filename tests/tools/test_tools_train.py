@@ -130,6 +130,48 @@ def test_test_tool_gives_dump_path_to_metrics_that_take_it(
     assert 'toy/acc: 1.0000' in out
 
 
+def test_train_with_test_reports_what_the_test_tool_reports(one_epoch,
+                                                           tmp_path):
+    """--test scores the final weights in the training process: the same
+    per-sample records as tools/test.py on the checkpoint it leaves, also
+    when --resume finds the training already finished."""
+    work = _copy(one_epoch, tmp_path)
+    metric = ['--cfg-options', 'test_evaluator.type=ToyDumpMetric']
+    dumps = [tmp_path / n for n in ('train.json', 'test.json', 'again.json')]
+    out = check_ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
+                            '--resume', '--test', '--dump', str(dumps[0]),
+                            *metric, 'train_cfg.max_epochs=2'))
+    assert 'Epoch(train) [2][4/4]' in out and 'toy/acc' in out
+    check_ok(run_tool('test.py', TOY_CONFIG, str(work / 'epoch_2.pth'),
+                      '--work-dir', str(tmp_path / 't'), '--dump',
+                      str(dumps[1]), *metric))
+    out = check_ok(run_tool('train.py', TOY_CONFIG, '--work-dir', str(work),
+                            '--resume', '--test', '--dump', str(dumps[2]),
+                            *metric, 'train_cfg.max_epochs=2'))
+    assert 'Epoch(train)' not in out   # nothing left to train
+    records = [sorted(json.loads(d.read_text()), key=lambda r: r['video_id'])
+               for d in dumps]
+    assert len(records[0]) == 8
+    for other in records[1:]:
+        assert [r['video_id'] for r in other] == [
+            r['video_id'] for r in records[0]]
+        assert torch.allclose(torch.tensor([r['probs'] for r in other]),
+                              torch.tensor([r['probs'] for r in records[0]]),
+                              atol=1e-6)
+
+
+def test_train_test_flags_are_checked_before_training(tmp_path):
+    proc = run_tool('train.py', TOY_CONFIG, '--work-dir', str(tmp_path),
+                    '--dump', str(tmp_path / 'x.json'))
+    assert proc.returncode != 0 and 'add --test' in proc.stderr
+    proc = run_tool('train.py', TOY_CONFIG, '--work-dir', str(tmp_path),
+                    '--test', '--cfg-options', 'test_evaluator=None')
+    assert proc.returncode != 0
+    assert 'no test_evaluator' in proc.stderr and 'toy_recognizer' in \
+        proc.stderr
+    assert not list(tmp_path.glob('*.pth'))
+
+
 def test_test_tool_missing_checkpoint(tmp_path):
     proc = run_tool('test.py', TOY_CONFIG, str(tmp_path / 'x.pth'),
                     '--work-dir', str(tmp_path))
