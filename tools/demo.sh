@@ -17,7 +17,7 @@
 # Env: DATA (data folder), PYTHON, SEED.
 #
 # Run again, it reuses what is finished: each stage (pretraining, each
-# fine-tuning, each probe) records a stamp of the method, seed, data folder
+# fine-tuning, the probes) records a stamp of the method, seed, data folder
 # and the code and configs; a finished stage with the same stamp is reused,
 # an interrupted one resumes from its last checkpoint, and a stage whose
 # stamp differs (other seed, edited code or config) is deleted and run
@@ -93,12 +93,13 @@ train_and_test() {  # NAME INIT: fine-tune $FT into $WORK/NAME, test it
   stage_done "$WORK/$name"
 }
 
-probe() {  # NAME [--checkpoint CKPT]: linear probe into $WORK/NAME.json
-  local name=$1; shift
-  stage_ready "$WORK/$name" && return 0
-  "$PY" tools/analysis/linear_probe.py "$FT" "$@" --seed "$SEED" \
-    --dump "$WORK/$name.json" --cfg-options "${ft_opts[@]}"
-  stage_done "$WORK/$name"
+probes() {  # CKPT: linear probes of CKPT and of the random init, in one
+  # process (the videos are decoded once), into $WORK/probe_*.json
+  stage_ready "$WORK/probes" && return 0
+  "$PY" tools/analysis/linear_probe.py "$FT" --checkpoint "$1" random \
+    --seed "$SEED" --dump "$WORK/probe_pretrained.json" \
+    "$WORK/probe_random.json" --cfg-options "${ft_opts[@]}"
+  stage_done "$WORK/probes"
 }
 
 if [ -n "$PRE" ]; then
@@ -112,8 +113,7 @@ if [ -n "$PRE" ]; then
   train_and_test finetune_pretrained "$CKPT"
   train_and_test finetune_scratch None
   stamp "linear probes (frozen features)"
-  probe probe_pretrained --checkpoint "$CKPT"
-  probe probe_random
+  probes "$CKPT"
   stamp "report"
   "$PY" tools/analysis/demo_report.py "$WORK" --pretrain-config "$PRE" \
     --title "$METHOD, SynthDFER fold 1 test, 2 views per video" \

@@ -38,13 +38,18 @@ def test_second_run_reuses_every_finished_stage(tmp_path):
              'finetune_' in c]
     assert len(tuned) == 2 and all('--test --dump' in c for c in tuned)
     assert _count(calls, 'test.py') == 0
-    assert _count(calls, 'linear_probe.py') == 2
+    # both probes in one process: the pretrained checkpoint and random init
+    probes = [c for c in calls if c.startswith('linear_probe.py')]
+    assert len(probes) == 1
+    assert 'pretrain/epoch_1.pth random --seed 0 --dump' in probes[0]
+    assert 'probe_pretrained.json' in probes[0] and \
+        'probe_random.json' in probes[0]
     assert not any('--resume' in c for c in calls)
     proc, calls = _demo(tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert [c.split()[0] for c in calls] == ['demo_report.py']
     assert 'reusing SynthDFER' in proc.stdout
-    assert proc.stdout.count('reusing finished') == 5
+    assert proc.stdout.count('reusing finished') == 4
     assert '=== demo results' in proc.stdout
 
 
@@ -70,5 +75,5 @@ def test_interrupted_stage_resumes_and_finished_ones_are_kept(tmp_path):
     trains = [c for c in calls if c.startswith('train.py')]
     assert len(trains) == 1 and 'finetune_scratch' in trains[0]
     assert '--resume' in trains[0]
-    assert _count(calls, 'linear_probe.py') == 2
+    assert _count(calls, 'linear_probe.py') == 1
     assert 'reusing finished' in proc.stdout
