@@ -6,7 +6,7 @@
 Without ``--checkpoint`` (or with ``--checkpoint random``) the backbone
 keeps its seeded random initialisation (the baseline a pretrained backbone
 must beat). Several checkpoints are probed in turn in one process, which
-decodes the videos once (``--checkpoint pretrain/epoch_40.pth random
+decodes the videos once (``--checkpoint pretrain/epoch_32.pth random
 --dump pre.json rand.json``: each probe gives the same figures as a run of
 its own); ``--dump`` names one file per checkpoint, in order. Features of
 the training split (with the test pipeline) and of the test split are
