@@ -264,12 +264,19 @@ def run_benchmark(cfg, mode: str, batch: int = 2, steps: int = 10,
                   device: Optional[str] = None,
                   num_workers: Optional[int] = None,
                   num_repeats: Optional[int] = None,
-                  amp: str = 'none') -> dict:
+                  amp: str = 'none', compile: Optional[str] = None) -> dict:
     """Run one benchmark; returns a JSON-serialisable dict. ``amp='bf16'``
     runs the forward passes (ours and the compared model) under bf16
-    autocast; the outputs are checked in fp32 first."""
+    autocast; the outputs are checked in fp32 first. ``compile`` (a
+    ``torch.compile`` backend, ``''`` for its default) compiles our model's
+    forward (the loss in train and pretrain modes, its backward through
+    AOTAutograd); the warm-up steps include the compilation, which is
+    timed on its own (``compile_s``)."""
     if mode not in MODES:
         raise ValueError(f'mode must be one of {MODES}, got {mode!r}.')
+    if compile is not None and mode == 'data':
+        raise ValueError('--compile compiles the model; --mode data times '
+                         'the input pipeline, which has none.')
     if compare is not None and mode == 'pretrain':
         raise ValueError('--compare mmaction-vit compares fine-tuning '
                          'models; use it with --mode train or infer.')
@@ -279,7 +286,8 @@ def run_benchmark(cfg, mode: str, batch: int = 2, steps: int = 10,
     autocast(device, amp)  # validates amp
     result = dict(mode=mode, device=device, torch=torch.__version__, amp=amp,
                   threads=torch.get_num_threads(), steps=steps,
-                  warmup=warmup, config=getattr(cfg, 'filename', None))
+                  warmup=warmup, config=getattr(cfg, 'filename', None),
+                  compile=compile)
     if mode == 'data':
         result.update(benchmark_data(cfg, batch, steps, warmup,
                                      compare is not None, num_workers,
@@ -302,11 +310,17 @@ def run_benchmark(cfg, mode: str, batch: int = 2, steps: int = 10,
     train = mode in ('train', 'pretrain')
     step_flops = cx['flops'] * batch * (3 if train else 1)
     model = build_recognizer(cfg, device)
-    res = time_alternating(
-        dict(ours=recognizer_step(model, random_batch(cfg, batch, device),
-                                   train, adamw_kwargs(cfg),
-                                   functools.partial(autocast, device, amp))),
-        steps, warmup, device)['ours']
+    step = recognizer_step(model, random_batch(cfg, batch, device), train,
+                           adamw_kwargs(cfg),
+                           functools.partial(autocast, device, amp))
+    if compile is not None:
+        model.forward = torch.compile(model.forward, backend=compile or
+                                      'inductor')
+        t0 = time.perf_counter()
+        step()   # the first call compiles
+        sync(device)
+        result['compile_s'] = time.perf_counter() - t0
+    res = time_alternating(dict(ours=step), steps, warmup, device)['ours']
     result.update(median_step_s=res['median_s'], step_times_s=res['times_s'],
                   median_step_cpu_s=res['median_cpu_s'],
                   clips_per_s=batch / res['median_s'],

@@ -124,6 +124,25 @@ def test_pretrain_mode_smoke_counts_masked_flops():
     assert r_low['flops_per_clip'] > r['flops_per_clip']
 
 
+def test_compile_compiles_the_timed_forward():
+    """--compile runs the timed step through torch.compile (dynamo traces
+    frames: its counter moves), records the backend and the compile time;
+    --mode data has no model to compile."""
+    import pytest
+    from torch._dynamo.utils import counters
+    torch._dynamo.reset()
+    before = counters['frames']['ok']
+    r = run_benchmark(tiny_pretrain_cfg(), 'pretrain', batch=2, steps=1,
+                      warmup=0, compile='eager')
+    assert counters['frames']['ok'] > before
+    assert r['compile'] == 'eager' and r['compile_s'] > 0
+    assert len(r['step_times_s']) == 1
+    plain = run_benchmark(tiny_cfg(), 'infer', batch=1, steps=1, warmup=0)
+    assert plain['compile'] is None and 'compile_s' not in plain
+    with pytest.raises(ValueError, match='compile'):
+        run_benchmark(tiny_cfg(), 'data', compile='eager')
+
+
 def test_pretrain_mode_refuses_a_fine_tuning_config():
     import pytest
     with pytest.raises(ValueError, match='cls_head'):

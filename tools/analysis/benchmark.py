@@ -4,6 +4,7 @@ inference or input pipeline.
     python tools/analysis/benchmark.py --config CFG --mode train \
         --batch 2 --steps 10 --warmup 3 --compare mmaction-vit --json out.json
     python tools/analysis/benchmark.py --config PRETRAIN_CFG --mode pretrain
+    python tools/analysis/benchmark.py --config CFG --mode train --compile
 
 Reports the median step time, clips/s, peak memory and FLOPs per clip (and
 MFU on CUDA); ``--compare mmaction-vit`` times mmaction2's
@@ -36,6 +37,11 @@ def parse_args(argv=None):
     p.add_argument('--amp', choices=AMP_CHOICES, default='none',
                    help='bf16: forward passes under bf16 autocast (the GPU '
                    'targets are for bf16)')
+    p.add_argument('--compile', nargs='?', const='', default=None,
+                   metavar='BACKEND', help='torch.compile our model\'s '
+                   'forward (and through it the backward) before timing; '
+                   'optional backend (default inductor). The first call, '
+                   'which compiles, is reported as compile_s')
     p.add_argument('--workers', type=int, default=None,
                    help="data mode: DataLoader workers (default: the "
                    "config's); 0 also gives the pipelines' CPU cost")
@@ -48,7 +54,11 @@ def parse_args(argv=None):
 
 
 def _summary(r: dict) -> str:
+    compiled = r.get('compile')
     lines = [f"mode={r['mode']} amp={r['amp']} device={r['device']} "
+             + (f"compile={compiled or 'inductor'} "
+                f"({r['compile_s']:.1f} s to compile) "
+                if compiled is not None else '') +
              f"torch={r['torch']} "
              f"threads={r['threads']}"]
     if r['mode'] == 'data':
@@ -93,7 +103,8 @@ def main(argv=None) -> dict:
     result = run_benchmark(cfg, args.mode, batch=batch, steps=args.steps,
                            warmup=args.warmup, compare=args.compare,
                            device=args.device, num_workers=args.workers,
-                           num_repeats=args.repeats, amp=args.amp)
+                           num_repeats=args.repeats, amp=args.amp,
+                           compile=args.compile)
     print(_summary(result))
     if args.json:
         with open(args.json, 'w') as f:
