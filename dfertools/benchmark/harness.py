@@ -264,17 +264,18 @@ def run_benchmark(cfg, mode: str, batch: int = 2, steps: int = 10,
                   device: Optional[str] = None,
                   num_workers: Optional[int] = None,
                   num_repeats: Optional[int] = None,
-                  amp: str = 'none', compile: Optional[str] = None) -> dict:
+                  amp: str = 'none',
+                  compile_backend: Optional[str] = None) -> dict:
     """Run one benchmark; returns a JSON-serialisable dict. ``amp='bf16'``
     runs the forward passes (ours and the compared model) under bf16
-    autocast; the outputs are checked in fp32 first. ``compile`` (a
+    autocast; the outputs are checked in fp32 first. ``compile_backend`` (a
     ``torch.compile`` backend, ``''`` for its default) compiles our model's
     forward (the loss in train and pretrain modes, its backward through
     AOTAutograd); the warm-up steps include the compilation, which is
     timed on its own (``compile_s``)."""
     if mode not in MODES:
         raise ValueError(f'mode must be one of {MODES}, got {mode!r}.')
-    if compile is not None and mode == 'data':
+    if compile_backend is not None and mode == 'data':
         raise ValueError('--compile compiles the model; --mode data times '
                          'the input pipeline, which has none.')
     if compare is not None and mode == 'pretrain':
@@ -287,7 +288,7 @@ def run_benchmark(cfg, mode: str, batch: int = 2, steps: int = 10,
     result = dict(mode=mode, device=device, torch=torch.__version__, amp=amp,
                   threads=torch.get_num_threads(), steps=steps,
                   warmup=warmup, config=getattr(cfg, 'filename', None),
-                  compile=compile)
+                  compile=compile_backend)
     if mode == 'data':
         result.update(benchmark_data(cfg, batch, steps, warmup,
                                      compare is not None, num_workers,
@@ -313,9 +314,9 @@ def run_benchmark(cfg, mode: str, batch: int = 2, steps: int = 10,
     step = recognizer_step(model, random_batch(cfg, batch, device), train,
                            adamw_kwargs(cfg),
                            functools.partial(autocast, device, amp))
-    if compile is not None:
-        model.forward = torch.compile(model.forward, backend=compile or
-                                      'inductor')
+    if compile_backend is not None:
+        model.forward = torch.compile(model.forward,
+                                      backend=compile_backend or 'inductor')
         t0 = time.perf_counter()
         step()   # the first call compiles
         sync(device)

@@ -133,14 +133,18 @@ def test_compile_compiles_the_timed_forward():
     torch._dynamo.reset()
     before = counters['frames']['ok']
     r = run_benchmark(tiny_pretrain_cfg(), 'pretrain', batch=2, steps=1,
-                      warmup=0, compile='eager')
+                      warmup=0, compile_backend='eager')
     assert counters['frames']['ok'] > before
     assert r['compile'] == 'eager' and r['compile_s'] > 0
     assert len(r['step_times_s']) == 1
     plain = run_benchmark(tiny_cfg(), 'infer', batch=1, steps=1, warmup=0)
     assert plain['compile'] is None and 'compile_s' not in plain
+    cli = load_benchmark_tool().main([
+        '--config', CFG, '--mode', 'infer', '--steps', '1', '--warmup', '0',
+        '--compile', 'eager'])
+    assert cli['compile'] == 'eager' and cli['compile_s'] > 0
     with pytest.raises(ValueError, match='compile'):
-        run_benchmark(tiny_cfg(), 'data', compile='eager')
+        run_benchmark(tiny_cfg(), 'data', compile_backend='eager')
 
 
 def test_pretrain_mode_refuses_a_fine_tuning_config():

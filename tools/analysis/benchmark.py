@@ -104,7 +104,7 @@ def main(argv=None) -> dict:
                            warmup=args.warmup, compare=args.compare,
                            device=args.device, num_workers=args.workers,
                            num_repeats=args.repeats, amp=args.amp,
-                           compile=args.compile)
+                           compile_backend=args.compile)
     print(_summary(result))
     if args.json:
         with open(args.json, 'w') as f:
