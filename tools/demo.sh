@@ -22,6 +22,9 @@
 # an interrupted one resumes from its last checkpoint, and a stage whose
 # stamp differs (other seed, edited code or config) is deleted and run
 # again. FRESH=1 runs every stage from the start.
+# Each stage's seconds (or "reused") go to WORK_DIR/stage_times.tsv; the
+# report checks their sum against the time target (make demo: 10 min,
+# the other methods 15 min, data generation included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 METHOD=hi2m
@@ -39,8 +42,10 @@ case "$METHOD" in
   *) echo "tools/demo.sh: unknown --method '$METHOD' (hi2m, videomae," \
           "mae_dfer, adatosk, hdf)" >&2; exit 2 ;;
 esac
-DEFAULT_WORK=work_dirs/demo
-[ "$METHOD" = hi2m ] || DEFAULT_WORK=work_dirs/demo_$METHOD
+DEFAULT_WORK=work_dirs/demo TIME_LIMIT=600
+if [ "$METHOD" != hi2m ]; then
+  DEFAULT_WORK=work_dirs/demo_$METHOD TIME_LIMIT=900
+fi
 WORK=${1:-$DEFAULT_WORK}
 DATA=${DATA:-data/synth_dfer_demo}
 PY=${PYTHON:-python3}
@@ -49,6 +54,15 @@ export MPLBACKEND=Agg
 FRESH=${FRESH:-0}
 start=$(date +%s)
 stamp() { echo "[demo $(( $(date +%s) - start ))s] $*"; }
+mkdir -p "$WORK"
+TIMES=$WORK/stage_times.tsv
+: > "$TIMES"
+last=$start
+# timed STAGE ran|reused: the seconds since the previous stage ended
+timed() {
+  local now; now=$(date +%s)
+  printf '%s\t%s\t%s\n' "$1" $(( now - last )) "$2" >> "$TIMES"; last=$now
+}
 
 # what a stage's results depend on; same stamp = same results
 STAMP="$METHOD seed=$SEED data=$DATA code=$(find dfertools configs tools \
@@ -71,11 +85,12 @@ resume_opt() { [ -s "$1/last_checkpoint" ] && echo --resume; true; }
 
 # meta.json is written last: its presence means a complete data set
 if [ -f "$DATA/meta.json" ]; then
-  stamp "reusing SynthDFER in $DATA"
+  stamp "reusing SynthDFER in $DATA"; timed data reused
 else
   stamp "generating SynthDFER into $DATA"
   "$PY" tools/data/make_synthetic.py --out "$DATA" --seed 0 \
     --num-labeled 4200 --num-unlabeled 3000 --size 64 --no-progress
+  timed data ran
 fi
 
 data_opts=(train_dataloader.dataset.data_root="$DATA")
@@ -85,21 +100,21 @@ ft_opts=("${data_opts[@]}" val_dataloader.dataset.data_root="$DATA"
 
 train_and_test() {  # NAME INIT: fine-tune $FT into $WORK/NAME, test it
   local name=$1 init=$2
-  stage_ready "$WORK/$name" && return 0
+  stage_ready "$WORK/$name" && { timed "$name" reused; return 0; }
   stamp "training $FT -> $WORK/$name (load_from=$init), then testing it"
   "$PY" tools/train.py "$FT" --work-dir "$WORK/$name" --seed "$SEED" \
     $(resume_opt "$WORK/$name") --test --dump "$WORK/$name/dump.json" \
     --cfg-options load_from="$init" "${ft_opts[@]}"
-  stage_done "$WORK/$name"
+  stage_done "$WORK/$name"; timed "$name" ran
 }
 
 probes() {  # CKPT: linear probes of CKPT and of the random init, in one
   # process (the videos are decoded once), into $WORK/probe_*.json
-  stage_ready "$WORK/probes" && return 0
+  stage_ready "$WORK/probes" && { timed probes reused; return 0; }
   "$PY" tools/analysis/linear_probe.py "$FT" --checkpoint "$1" random \
     --seed "$SEED" --dump "$WORK/probe_pretrained.json" \
     "$WORK/probe_random.json" --cfg-options "${ft_opts[@]}"
-  stage_done "$WORK/probes"
+  stage_done "$WORK/probes"; timed probes ran
 }
 
 if [ -n "$PRE" ]; then
@@ -107,7 +122,9 @@ if [ -n "$PRE" ]; then
     stamp "pretraining $PRE on the unlabeled pool"
     "$PY" tools/train.py "$PRE" --work-dir "$WORK/pretrain" --seed "$SEED" \
       $(resume_opt "$WORK/pretrain") --cfg-options "${data_opts[@]}"
-    stage_done "$WORK/pretrain"
+    stage_done "$WORK/pretrain"; timed pretrain ran
+  else
+    timed pretrain reused
   fi
   CKPT=$(cat "$WORK/pretrain/last_checkpoint")
   train_and_test finetune_pretrained "$CKPT"
@@ -116,6 +133,7 @@ if [ -n "$PRE" ]; then
   probes "$CKPT"
   stamp "report"
   "$PY" tools/analysis/demo_report.py "$WORK" --pretrain-config "$PRE" \
+    --time-limit "$TIME_LIMIT" \
     --title "$METHOD, SynthDFER fold 1 test, 2 views per video" \
     --cfg-options "${data_opts[@]}"
 else
@@ -125,6 +143,7 @@ else
   train_and_test finetune None
   stamp "report"
   "$PY" tools/analysis/demo_report.py "$WORK" \
+    --time-limit "$TIME_LIMIT" \
     --title "$METHOD, SynthDFER fold 1 test, 2 views per video"
 fi
 stamp "done: $WORK/report.md"

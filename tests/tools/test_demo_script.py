@@ -10,18 +10,28 @@ from tests.fixtures.cli import ROOT
 FAKE = os.path.join(ROOT, 'tests', 'fixtures', 'fake_demo_python.py')
 
 
-def _demo(tmp_path, **env):
+def _demo(tmp_path, *method, **env):
     log = tmp_path / 'calls.log'
     if log.exists():
         log.unlink()
     full_env = dict(os.environ, PYTHON=FAKE, FAKE_LOG=str(log),
                     DATA=str(tmp_path / 'data'), SEED='0')
     full_env.update(env)
-    proc = subprocess.run(['bash', 'tools/demo.sh', str(tmp_path / 'work')],
+    proc = subprocess.run(['bash', 'tools/demo.sh', *method,
+                           str(tmp_path / 'work')],
                           cwd=ROOT, env=full_env, capture_output=True,
                           text=True)
     calls = log.read_text().splitlines() if log.exists() else []
     return proc, calls
+
+
+def _stage_times(tmp_path):
+    """``(stage, status)`` of each line of the run's stage_times.tsv
+    (the seconds must be whole numbers)."""
+    lines = (tmp_path / 'work' / 'stage_times.tsv').read_text().splitlines()
+    rows = [line.split('\t') for line in lines]
+    assert all(len(r) == 3 and r[1].isdigit() for r in rows), lines
+    return [(r[0], r[2]) for r in rows]
 
 
 def _count(calls, tool):
@@ -45,9 +55,16 @@ def test_second_run_reuses_every_finished_stage(tmp_path):
     assert 'probe_pretrained.json' in probes[0] and \
         'probe_random.json' in probes[0]
     assert not any('--resume' in c for c in calls)
+    stages = ['data', 'pretrain', 'finetune_pretrained', 'finetune_scratch',
+              'probes']
+    assert _stage_times(tmp_path) == [(s, 'ran') for s in stages]
+    report = [c for c in calls if c.startswith('demo_report.py')]
+    assert len(report) == 1 and '--time-limit 600' in report[0]
     proc, calls = _demo(tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert [c.split()[0] for c in calls] == ['demo_report.py']
+    # rewritten, not appended: this run reused every stage
+    assert _stage_times(tmp_path) == [(s, 'reused') for s in stages]
     assert 'reusing SynthDFER' in proc.stdout
     assert proc.stdout.count('reusing finished') == 4
     assert '=== demo results' in proc.stdout
@@ -76,4 +93,17 @@ def test_interrupted_stage_resumes_and_finished_ones_are_kept(tmp_path):
     assert len(trains) == 1 and 'finetune_scratch' in trains[0]
     assert '--resume' in trains[0]
     assert _count(calls, 'linear_probe.py') == 1
+    assert _stage_times(tmp_path) == [
+        ('data', 'reused'), ('pretrain', 'reused'),
+        ('finetune_pretrained', 'reused'), ('finetune_scratch', 'ran'),
+        ('probes', 'ran')]
     assert 'reusing finished' in proc.stdout
+
+
+def test_supervised_method_is_timed_against_its_own_limit(tmp_path):
+    """--method adatosk: data and one training, 15 minutes."""
+    proc, calls = _demo(tmp_path, '--method', 'adatosk')
+    assert proc.returncode == 0, proc.stderr
+    assert _stage_times(tmp_path) == [('data', 'ran'), ('finetune', 'ran')]
+    report = [c for c in calls if c.startswith('demo_report.py')]
+    assert len(report) == 1 and '--time-limit 900' in report[0]

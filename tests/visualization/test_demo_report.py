@@ -128,3 +128,57 @@ def test_summary_tool_prints_and_writes_json(tmp_path, capsys):
     assert '| fine-tuned from scratch |' in printed
     saved = json.loads(out.read_text())
     assert saved['runs'] == works
+
+
+def _times(work, lines):
+    (work / rep.STAGE_TIMES).write_text(''.join(
+        f'{s}\t{sec}\t{status}\n' for s, sec, status in lines))
+
+
+def test_time_target_sums_the_stages_and_skips_reused_ones(tmp_path):
+    work = tmp_path / 'w'
+    work.mkdir()
+    assert rep.read_stage_times(str(work)) == []
+    _times(work, [('data', 50, 'ran'), ('pretrain', 350, 'ran'),
+                  ('probes', 40, 'ran')])
+    times = rep.read_stage_times(str(work))
+    assert [t['stage'] for t in times] == ['data', 'pretrain', 'probes']
+    t = rep.time_target(times, 600)
+    assert t['value'] == 440 and t['need'] == 600 and t['met'] is True
+    assert rep.time_target(times, 439)['met'] is False
+    assert rep.time_target(times, 440)['met'] is True   # at most the limit
+    _times(work, [('data', 0, 'reused'), ('pretrain', 700, 'ran')])
+    reused = rep.time_target(rep.read_stage_times(str(work)), 600)
+    assert reused['met'] is None and reused['reused'] == ['data']
+    table = rep.format_table([], [reused], 'x')
+    assert 'not evaluated: reused data' in table and 'MISSED' not in table
+    assert '| data | reused from an earlier run |' in \
+        rep.format_stage_times(rep.read_stage_times(str(work)))
+    # no limit given: no time target, whatever the stage times
+    assert rep.check_targets([], None, times, None) == []
+    assert rep.check_targets([], None, times, 500)[0]['met'] is True
+    (work / rep.STAGE_TIMES).write_text('data\tfifty\tran\n')
+    with pytest.raises(ValueError, match=rf'{rep.STAGE_TIMES}:1'):
+        rep.read_stage_times(str(work))
+
+
+def test_report_tool_prints_the_time_target_and_stage_table(tmp_path,
+                                                            capsys):
+    work = tmp_path / 'w'
+    _work_dir(tmp_path, 'w', *RUNS[0])
+    for run in ('finetune_pretrained', 'finetune_scratch'):
+        d = work / run / '20260101_000000' / 'vis_data'
+        d.mkdir(parents=True)
+        (d / 'scalars.json').write_text(
+            json.dumps(dict(loss=1.0, epoch=1, step=1)) + '\n'
+            + json.dumps({'dfer/UAR': 0.3, 'step': 1}) + '\n')
+    _times(work, [('data', 60, 'ran'), ('pretrain', 400, 'ran'),
+                  ('finetune_pretrained', 150, 'ran')])
+    tool = load_tool('tools/analysis/demo_report.py')
+    assert tool.main([str(work), '--time-limit', '600']) == 0
+    printed = capsys.readouterr().out
+    assert 'in <= 600 s (data generation included): 610.0 (need 600) ' \
+        'MISSED' in printed
+    report = (work / 'report.md').read_text()
+    assert '## Stage times' in report and '| pretrain | 400 |' in report
+    assert '| total | 610 |' in report

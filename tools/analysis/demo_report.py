@@ -1,7 +1,7 @@
 """Results of ``tools/demo.sh``: table, targets, figures and report.md.
 
     python tools/analysis/demo_report.py WORK_DIR [--pretrain-config CFG]
-        [--cfg-options ...] [--title TEXT]
+        [--cfg-options ...] [--title TEXT] [--time-limit SECONDS]
 
 Reads the runs the demo left in WORK_DIR (dfertools/visualization/
 demo_report.py lists the layout), prints one table with the demo's targets
@@ -16,7 +16,9 @@ demo_report.py lists the layout), prints one table with the demo's targets
 * ``masker_probability.png``: a policy masker's visibility probability over
   the face grid, averaged over clips (HRD only);
 
-writes ``report.md`` tying them together, and lists every file it wrote.
+writes ``report.md`` tying them together (with the stage times
+tools/demo.sh recorded, and with ``--time-limit`` the time target), and
+lists every file it wrote.
 """
 import argparse
 import os.path as osp
@@ -42,6 +44,10 @@ def parse_args(argv=None):
     p.add_argument('--pretrain-config', help='the pretraining config (for '
                    'the reconstruction and masker figures)')
     p.add_argument('--title', default='SynthDFER fold 1 test, 2 views')
+    p.add_argument('--time-limit', type=float, metavar='SECONDS',
+                   help='the time target: the stages in WORK_DIR/'
+                   f'{rep.STAGE_TIMES} (written by tools/demo.sh) must '
+                   'sum to at most this')
     p.add_argument('--num-clips', type=int, default=48,
                    help='clips averaged in masker_probability.png')
     p.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
@@ -112,9 +118,13 @@ def main(argv=None) -> int:
         cfg = setup_env.load_config(args.pretrain_config, args.cfg_options)
         ckpt = open(ckpt_file, encoding='utf-8').read().strip()
         _pretrain_figures(cfg, ckpt, work, args.num_clips, figures)
-    targets = rep.check_targets(rows, rec_curve)
+    times = rep.read_stage_times(work)
+    targets = rep.check_targets(rows, rec_curve, times, args.time_limit)
     table = rep.format_table(rows, targets, args.title)
-    report = rep.write_report(osp.join(work, 'report.md'), table, figures)
+    notes = ('## Stage times\n\n' + rep.format_stage_times(times)) \
+        if times else ''
+    report = rep.write_report(osp.join(work, 'report.md'), table, figures,
+                              notes)
     print(table)
     print('figures:')
     for path in list(figures.values()) + [report]:
