@@ -67,8 +67,9 @@ timed() {
 # what a stage's results depend on; same stamp = same results
 STAMP="$METHOD seed=$SEED data=$DATA code=$(find dfertools configs tools \
   -name '*.py' -o -name '*.sh' | LC_ALL=C sort | xargs cat | cksum)"
-# stage_ready DIR: 0 if DIR holds a finished stage of this stamp; else
-# prepares DIR (kept to resume if the stamp matches, deleted if not) and 1
+# stage_ready DIR: 0 if DIR holds a finished stage of this stamp (timed
+# as reused); else prepares DIR (kept to resume if the stamp matches,
+# deleted if not) and 1. stage_done DIR marks it finished and times it.
 stage_ready() {
   local dir=$1
   if [ "$FRESH" = 1 ] || [ "$(cat "$dir/.demo-stamp" 2>/dev/null)" != "$STAMP" ]
@@ -76,10 +77,13 @@ stage_ready() {
     rm -rf "$dir"; mkdir -p "$dir"; echo "$STAMP" > "$dir/.demo-stamp"
     return 1
   fi
-  [ -f "$dir/.demo-done" ] && { stamp "reusing finished $dir"; return 0; }
+  if [ -f "$dir/.demo-done" ]; then
+    stamp "reusing finished $dir"; timed "$(basename "$dir")" reused
+    return 0
+  fi
   return 1
 }
-stage_done() { touch "$1/.demo-done"; }
+stage_done() { touch "$1/.demo-done"; timed "$(basename "$1")" ran; }
 # --resume when the stage left a checkpoint behind (an interrupted run)
 resume_opt() { [ -s "$1/last_checkpoint" ] && echo --resume; true; }
 
@@ -100,21 +104,21 @@ ft_opts=("${data_opts[@]}" val_dataloader.dataset.data_root="$DATA"
 
 train_and_test() {  # NAME INIT: fine-tune $FT into $WORK/NAME, test it
   local name=$1 init=$2
-  stage_ready "$WORK/$name" && { timed "$name" reused; return 0; }
+  stage_ready "$WORK/$name" && return 0
   stamp "training $FT -> $WORK/$name (load_from=$init), then testing it"
   "$PY" tools/train.py "$FT" --work-dir "$WORK/$name" --seed "$SEED" \
     $(resume_opt "$WORK/$name") --test --dump "$WORK/$name/dump.json" \
     --cfg-options load_from="$init" "${ft_opts[@]}"
-  stage_done "$WORK/$name"; timed "$name" ran
+  stage_done "$WORK/$name"
 }
 
 probes() {  # CKPT: linear probes of CKPT and of the random init, in one
   # process (the videos are decoded once), into $WORK/probe_*.json
-  stage_ready "$WORK/probes" && { timed probes reused; return 0; }
+  stage_ready "$WORK/probes" && return 0
   "$PY" tools/analysis/linear_probe.py "$FT" --checkpoint "$1" random \
     --seed "$SEED" --dump "$WORK/probe_pretrained.json" \
     "$WORK/probe_random.json" --cfg-options "${ft_opts[@]}"
-  stage_done "$WORK/probes"; timed probes ran
+  stage_done "$WORK/probes"
 }
 
 if [ -n "$PRE" ]; then
@@ -122,9 +126,7 @@ if [ -n "$PRE" ]; then
     stamp "pretraining $PRE on the unlabeled pool"
     "$PY" tools/train.py "$PRE" --work-dir "$WORK/pretrain" --seed "$SEED" \
       $(resume_opt "$WORK/pretrain") --cfg-options "${data_opts[@]}"
-    stage_done "$WORK/pretrain"; timed pretrain ran
-  else
-    timed pretrain reused
+    stage_done "$WORK/pretrain"
   fi
   CKPT=$(cat "$WORK/pretrain/last_checkpoint")
   train_and_test finetune_pretrained "$CKPT"
