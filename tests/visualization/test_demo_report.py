@@ -33,13 +33,19 @@ def _uar_war(correct):  # independent arithmetic, in percent
             100 * sum(correct) / (C * PER_CLASS))
 
 
-def _pretrain_log(work, rec_by_epoch):
-    d = work / 'pretrain' / '20260101_000000' / 'vis_data'
+def _scalars(run_dir, rows):
+    """A run's logged scalars, where MMEngine's LocalVisBackend puts
+    them."""
+    d = run_dir / '20260101_000000' / 'vis_data'
     d.mkdir(parents=True)
-    rows = [dict(rec_unweighted=v, loss=v, epoch=e, step=e)
-            for e, v in enumerate(rec_by_epoch, 1)]
     (d / 'scalars.json').write_text(''.join(json.dumps(r) + '\n'
                                             for r in rows))
+
+
+def _pretrain_log(work, rec_by_epoch):
+    _scalars(work / 'pretrain', [dict(rec_unweighted=v, loss=v, epoch=e,
+                                      step=e)
+                                 for e, v in enumerate(rec_by_epoch, 1)])
 
 
 def _work_dir(root, name, pre, scratch, probe_pre, probe_rand, rec):
@@ -167,11 +173,8 @@ def test_report_tool_prints_the_time_target_and_stage_table(tmp_path,
     work = tmp_path / 'w'
     _work_dir(tmp_path, 'w', *RUNS[0])
     for run in ('finetune_pretrained', 'finetune_scratch'):
-        d = work / run / '20260101_000000' / 'vis_data'
-        d.mkdir(parents=True)
-        (d / 'scalars.json').write_text(
-            json.dumps(dict(loss=1.0, epoch=1, step=1)) + '\n'
-            + json.dumps({'dfer/UAR': 0.3, 'step': 1}) + '\n')
+        _scalars(work / run, [dict(loss=1.0, epoch=1, step=1),
+                              {'dfer/UAR': 0.3, 'step': 1}])
     _times(work, [('data', 60, 'ran'), ('pretrain', 400, 'ran'),
                   ('finetune_pretrained', 150, 'ran')])
     tool = load_tool('tools/analysis/demo_report.py')
