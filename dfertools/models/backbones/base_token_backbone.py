@@ -3,8 +3,11 @@
 Implements the backbone contract of docs/developer_guide.md: ``embed``,
 ``encode``, ``forward``, ``embed_dims``, ``num_layers`` and
 ``get_layer_depth``; token gathering for ``visible_idx`` (a gather, never an
-attention mask); and loading of ``pretrained`` weights with a report of
-missing / unexpected keys.
+attention mask); token dropping in training (``train_token_drop``: a
+random subset of the tokens is encoded when fine-tuning, as FLIP, "Scaling
+Language-Image Pre-training via Masking", drops image patches - cheaper
+steps, and evaluation still sees every token); and loading of
+``pretrained`` weights with a report of missing / unexpected keys.
 """
 from typing import Optional, Sequence, Tuple
 
@@ -12,6 +15,9 @@ import torch
 from mmengine.model import BaseModule
 
 from ..layers import SinusoidPositionEmbedding, TubeletEmbed
+from ..maskers.base import BaseMasker
+from ..maskers.random import random_subset_mask
+from ..utils.ratio_count import ratio_floor
 
 
 def gather_tokens(tokens: torch.Tensor,
@@ -64,8 +70,12 @@ class BaseTokenBackbone(BaseModule):
                  num_frames: int, patch_size: int, tubelet_size: int,
                  in_channels: int, out_type: str,
                  pretrained: Optional[str], frozen: bool = False,
-                 init_cfg=None):
+                 init_cfg=None, train_token_drop: float = 0.):
         super().__init__(init_cfg=init_cfg)
+        if not 0. <= train_token_drop < 1.:
+            raise ValueError(f'{type(self).__name__}: train_token_drop must '
+                             f'be in [0, 1), got {train_token_drop!r}.')
+        self.train_token_drop = train_token_drop
         if out_type not in self.OUT_TYPES:
             raise ValueError(f'{type(self).__name__}: out_type must be one of'
                              f' {self.OUT_TYPES}, got {out_type!r}.')
@@ -99,9 +109,24 @@ class BaseTokenBackbone(BaseModule):
         """Apply ``out_type`` to encoded ``[B, N, D]`` tokens."""
         return x.mean(1) if self.out_type == 'avg' else x
 
+    def training_subset(self, tokens: torch.Tensor, grid: Sequence[int]
+                        ) -> Optional[torch.Tensor]:
+        """``[B, Nk]`` indices (ascending) of the tokens to encode in
+        training mode when no ``visible_idx`` is given: all but
+        ``floor(train_token_drop * N)`` drawn uniformly at random per clip
+        (the random masker's draw); None (all of them) when that is 0."""
+        n = tokens.shape[1]
+        n_drop = ratio_floor(self.train_token_drop, n)
+        if n_drop == 0:
+            return None
+        mask = random_subset_mask(tokens.shape[0], n, n_drop, tokens.device)
+        return BaseMasker.from_mask(mask, n_masked=n_drop).visible_idx
+
     def forward(self, x: torch.Tensor,
                 visible_idx: Optional[torch.Tensor] = None) -> torch.Tensor:
         tokens, grid = self.embed(x)
+        if visible_idx is None and self.training:
+            visible_idx = self.training_subset(tokens, grid)
         return self.pool(self.encode(tokens, grid, visible_idx))
 
     def get_layer_depth(self, param_name: str, prefix: str = ''):

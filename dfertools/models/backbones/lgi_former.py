@@ -28,6 +28,9 @@ from dfertools.registry import MODELS
 from ..layers import LGIBlock, init_vit_weights, layer_norm
 from .base_token_backbone import (BaseTokenBackbone, drop_path_schedule,
                                   gather_tokens, resolve_arch)
+from ..maskers.base import BaseMasker
+from ..maskers.random import random_subset_mask
+from ..utils.ratio_count import ratio_floor
 from .lgi_regions import (check_region_grid, full_region_order, partition,
                           region_order, unpartition)
 
@@ -49,6 +52,9 @@ class LGIFormer(BaseTokenBackbone):
         out_type: 'tokens' (local tokens ``[B, Nv, D]``), 'rep'
             (representative tokens ``[B, M, D]``) or 'avg' (mean of the
             local tokens ``[B, D]``).
+        train_token_drop: as :class:`VideoViT`, drawn region by region:
+            every region drops ``floor(train_token_drop * region tokens)``
+            of its tokens (the regions need equal visible counts).
     """
 
     OUT_TYPES = ('tokens', 'rep', 'avg')
@@ -77,11 +83,13 @@ class LGIFormer(BaseTokenBackbone):
                  out_type: str = 'tokens',
                  pretrained: Optional[str] = None,
                  frozen: bool = False,
+                 train_token_drop: float = 0.,
                  init_cfg=None):
         a = resolve_arch(arch, self.arch_zoo, 'LGIFormer')
         super().__init__(a['embed_dims'], a['num_layers'], img_size,
                          num_frames, patch_size, tubelet_size, in_channels,
-                         out_type, pretrained, frozen, init_cfg)
+                         out_type, pretrained, frozen, init_cfg,
+                         train_token_drop)
         self.num_heads = a['num_heads']
         self.region_size = tuple(int(r) for r in region_size)
         counts = check_region_grid(self.default_grid, self.region_size)
@@ -102,6 +110,24 @@ class LGIFormer(BaseTokenBackbone):
     def _init_own_weights(self) -> None:
         init_vit_weights(self)
         nn.init.trunc_normal_(self.lg_region_tokens, std=.02)
+
+    def training_subset(self, tokens: torch.Tensor, grid: Sequence[int]
+                        ) -> Optional[torch.Tensor]:
+        """The base class's uniform draw, made within each region so that
+        every region keeps the same number of tokens."""
+        order = full_region_order(grid, self.region_size, tokens.device)
+        per_region = order.numel() // self.num_regions
+        n_drop = ratio_floor(self.train_token_drop, per_region)
+        if n_drop == 0:
+            return None
+        b = tokens.shape[0]
+        mask = random_subset_mask(b * self.num_regions, per_region, n_drop,
+                                  tokens.device)
+        # region-major (region, position in region) -> flat token index
+        keep = BaseMasker.from_mask(mask, n_masked=n_drop).visible_idx
+        keep = keep.view(b, self.num_regions, -1) + per_region * torch.arange(
+            self.num_regions, device=tokens.device)[:, None]
+        return order[keep.view(b, -1)].sort(dim=1).values
 
     def encode_all(self, tokens: torch.Tensor, grid: Sequence[int],
                    visible_idx: Optional[torch.Tensor] = None
@@ -146,5 +172,7 @@ class LGIFormer(BaseTokenBackbone):
     def forward(self, x: torch.Tensor,
                 visible_idx: Optional[torch.Tensor] = None) -> torch.Tensor:
         tokens, grid = self.embed(x)
+        if visible_idx is None and self.training:
+            visible_idx = self.training_subset(tokens, grid)
         local, rep = self.encode_all(tokens, grid, visible_idx)
         return rep if self.out_type == 'rep' else self.pool(local)

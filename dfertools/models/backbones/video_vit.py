@@ -48,6 +48,10 @@ class VideoViT(BaseTokenBackbone):
             VideoMAE / mmaction2 / dfertools layouts), missing and
             unexpected keys are logged and kept in ``self.load_report``.
         frozen: no gradients and always eval mode (linear probing).
+        train_token_drop: fraction of the tokens left out, at random per
+            clip, in training mode when no ``visible_idx`` is given
+            (fine-tuning with token dropping); 0 keeps all. Evaluation
+            always encodes every token.
     """
 
     arch_zoo = {
@@ -74,11 +78,13 @@ class VideoViT(BaseTokenBackbone):
                  out_type: str = 'tokens',
                  pretrained: Optional[str] = None,
                  frozen: bool = False,
+                 train_token_drop: float = 0.,
                  init_cfg=None):
         a = resolve_arch(arch, self.arch_zoo, 'VideoViT')
         super().__init__(a['embed_dims'], a['num_layers'], img_size,
                          num_frames, patch_size, tubelet_size, in_channels,
-                         out_type, pretrained, frozen, init_cfg)
+                         out_type, pretrained, frozen, init_cfg,
+                         train_token_drop)
         self.num_heads = a['num_heads']
         self.pos_drop = nn.Dropout(drop_rate)
         dpr = drop_path_schedule(drop_path_rate, self.num_layers)

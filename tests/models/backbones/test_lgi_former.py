@@ -197,3 +197,30 @@ def test_full_region_order_equals_checked_order():
     idx = torch.arange(800).expand(2, -1)
     assert torch.equal(full_region_order(grid, rs).expand(2, -1),
                        region_order(idx, grid, rs))
+
+
+def test_train_token_drop_is_drawn_region_by_region():
+    # grid 4 x 2 x 2, regions 2 x 1 x 2: 4 regions of 4 tokens; drop 0.5
+    # -> 2 tokens of every region
+    m = tiny(train_token_drop=0.5).train()
+    x = torch.randn(3, 3, 8, 32, 32)
+    torch.manual_seed(7)
+    out = m(x)
+    assert out.shape == (3, 8, 48)
+    # independently: per clip and region, the 2 largest of uniform noise
+    # over the region's tokens (ascending) are dropped
+    torch.manual_seed(7)
+    noise = torch.rand(3 * 4, 4)
+    ro = region_of((4, 2, 2), (2, 1, 2))
+    tokens, grid = m.embed(x)
+    for b in range(3):
+        kept = []
+        for r in range(4):
+            members = [i for i in range(16) if ro[i] == r]
+            drop = set(noise[b * 4 + r].argsort(descending=True)[:2].tolist())
+            kept += [members[j] for j in range(4) if j not in drop]
+        ref = m.encode(tokens[b:b + 1], grid, torch.tensor([sorted(kept)]))
+        torch.testing.assert_close(out[b:b + 1], ref, rtol=1e-5, atol=1e-5)
+    assert m.eval()(x).shape == (3, 16, 48)
+    with pytest.raises(ValueError, match='train_token_drop'):
+        tiny(train_token_drop=1.0)

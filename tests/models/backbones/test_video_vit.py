@@ -86,6 +86,36 @@ def test_visible_idx_bad_shape():
         m.encode(tokens, grid, torch.tensor([0, 1]))
 
 
+def test_train_token_drop_encodes_a_random_subset_in_training_only():
+    # 2 x 2 x 2 = 8 tokens; drop 0.6 -> floor(4.8) = 4 dropped, 4 kept
+    m = tiny(train_token_drop=0.6).train()
+    x = torch.randn(3, 3, 4, 32, 32)
+    torch.manual_seed(5)
+    out = m(x)
+    assert out.shape == (3, 4, 48)
+    # the draw, independently: the 4 largest of uniform noise are dropped
+    torch.manual_seed(5)
+    noise = torch.rand(3, 8)
+    tokens, grid = m.embed(x)
+    for b in range(3):
+        dropped = set(noise[b].argsort(descending=True)[:4].tolist())
+        kept = [i for i in range(8) if i not in dropped]
+        ref = m.encode(tokens[b:b + 1, kept], grid)
+        torch.testing.assert_close(out[b:b + 1], ref, rtol=1e-5, atol=1e-5)
+    # evaluation, and a given visible_idx (masked pretraining), keep theirs
+    full = tiny()
+    full.load_state_dict(m.state_dict())
+    torch.testing.assert_close(m.eval()(x), full(x))
+    idx = torch.tensor([[0, 1, 2, 3, 4, 5]] * 3)
+    assert m.train()(x, idx).shape == (3, 6, 48)
+
+
+@pytest.mark.parametrize('bad', [-0.1, 1.0, 1.5])
+def test_train_token_drop_out_of_range(bad):
+    with pytest.raises(ValueError, match='train_token_drop'):
+        tiny(train_token_drop=bad)
+
+
 def test_sdpa_equals_explicit():
     torch.manual_seed(0)
     a = tiny()
