@@ -9,7 +9,8 @@
 #      people with natural, unlabeled expressions), reused when present,
 #   2. pretrain a small model on the unlabeled pool,
 #   3. fine-tune on fold 1 from that checkpoint and from scratch (same
-#      budget) and test both with 2 views per video,
+#      budget; side by side, half of the threads each) and test both with
+#      2 views per video,
 #   4. linear probes on frozen features, pretrained vs random init,
 #   5. a table with the targets, figures and report.md in WORK_DIR.
 # Supervised methods (adatosk, hdf): train on the same three quarters of
@@ -102,14 +103,55 @@ test_opts=(test_dataloader.dataset.data_root="$DATA")
 ft_opts=("${data_opts[@]}" val_dataloader.dataset.data_root="$DATA"
          "${test_opts[@]}")
 
-train_and_test() {  # NAME INIT: fine-tune $FT into $WORK/NAME, test it
-  local name=$1 init=$2
-  stage_ready "$WORK/$name" && return 0
-  stamp "training $FT -> $WORK/$name (load_from=$init), then testing it"
-  "$PY" tools/train.py "$FT" --work-dir "$WORK/$name" --seed "$SEED" \
-    $(resume_opt "$WORK/$name") --test --dump "$WORK/$name/dump.json" \
-    --cfg-options load_from="$init" "${ft_opts[@]}"
-  stage_done "$WORK/$name"
+fine_tune() {  # NAME INIT: FT_CMD = the command that fine-tunes $FT
+  # into $WORK/NAME and tests it (one process: a background one is
+  # killed by its pid)
+  FT_CMD=("$PY" tools/train.py "$FT" --work-dir "$WORK/$1" --seed "$SEED"
+    $(resume_opt "$WORK/$1") --test --dump "$WORK/$1/dump.json"
+    --cfg-options load_from="$2" "${ft_opts[@]}")
+}
+
+train_and_test() {  # NAME INIT [NAME INIT]: each fine-tuning stage not
+  # finished yet; two of them run side by side, each with half of the
+  # threads (the demo's small matrices use a second thread poorly, so
+  # two one-thread runs side by side finish well before two two-thread
+  # runs one after the other). The second one's output goes to its
+  # console.log; if it fails, its end is shown and the demo stops (a
+  # finished first one is kept).
+  local todo=()
+  while [ $# -gt 0 ]; do
+    stage_ready "$WORK/$1" || todo+=("$1" "$2")
+    shift 2
+  done
+  if [ ${#todo[@]} -eq 2 ]; then
+    stamp "training $FT -> $WORK/${todo[0]} (load_from=${todo[1]}), then" \
+      "testing it"
+    fine_tune "${todo[@]}"; "${FT_CMD[@]}"
+    stage_done "$WORK/${todo[0]}"
+  elif [ ${#todo[@]} -eq 4 ]; then
+    local threads=$(( ${OMP_NUM_THREADS:-$(nproc)} / 2 )) side log pid
+    [ "$threads" -ge 1 ] || threads=1
+    side=${todo[2]} log=$WORK/${todo[2]}/console.log
+    stamp "training $FT -> $WORK/${todo[0]} (load_from=${todo[1]}) and," \
+      "side by side, -> $WORK/$side (load_from=${todo[3]}; its output:" \
+      "$log), $threads thread(s) each, then testing them"
+    fine_tune "$side" "${todo[3]}"
+    OMP_NUM_THREADS=$threads "${FT_CMD[@]}" > "$log" 2>&1 &
+    pid=$!
+    trap "kill $pid 2>/dev/null || true" EXIT
+    fine_tune "${todo[0]}" "${todo[1]}"
+    OMP_NUM_THREADS=$threads "${FT_CMD[@]}"
+    touch "$WORK/${todo[0]}/.demo-done"
+    if ! wait "$pid"; then
+      echo "tools/demo.sh: the fine-tuning into $WORK/$side failed; the" \
+        "end of $log:" >&2
+      tail -n 20 "$log" >&2
+      exit 1
+    fi
+    trap - EXIT
+    touch "$WORK/$side/.demo-done"
+    timed "${todo[0]} + $side (side by side)" ran
+  fi
 }
 
 probes() {  # CKPT: linear probes of CKPT and of the random init, in one
@@ -129,8 +171,7 @@ if [ -n "$PRE" ]; then
     stage_done "$WORK/pretrain"
   fi
   CKPT=$(cat "$WORK/pretrain/last_checkpoint")
-  train_and_test finetune_pretrained "$CKPT"
-  train_and_test finetune_scratch None
+  train_and_test finetune_pretrained "$CKPT" finetune_scratch None
   stamp "linear probes (frozen features)"
   probes "$CKPT"
   stamp "report"

@@ -4,6 +4,9 @@ interpreter that records the tool calls (tests/fixtures/
 fake_demo_python.py) instead of training."""
 import os
 import subprocess
+import time
+
+import pytest
 
 from tests.fixtures.cli import ROOT
 
@@ -55,15 +58,19 @@ def test_second_run_reuses_every_finished_stage(tmp_path):
     assert 'probe_pretrained.json' in probes[0] and \
         'probe_random.json' in probes[0]
     assert not any('--resume' in c for c in calls)
-    stages = ['data', 'pretrain', 'finetune_pretrained', 'finetune_scratch',
-              'probes']
-    assert _stage_times(tmp_path) == [(s, 'ran') for s in stages]
+    # the two fine-tunings ran side by side: one row, their wall time
+    assert _stage_times(tmp_path) == [
+        ('data', 'ran'), ('pretrain', 'ran'),
+        ('finetune_pretrained + finetune_scratch (side by side)', 'ran'),
+        ('probes', 'ran')]
     report = [c for c in calls if c.startswith('demo_report.py')]
     assert len(report) == 1 and '--time-limit 600' in report[0]
     proc, calls = _demo(tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert [c.split()[0] for c in calls] == ['demo_report.py']
     # rewritten, not appended: this run reused every stage
+    stages = ['data', 'pretrain', 'finetune_pretrained', 'finetune_scratch',
+              'probes']
     assert _stage_times(tmp_path) == [(s, 'reused') for s in stages]
     assert 'reusing SynthDFER' in proc.stdout
     assert proc.stdout.count('reusing finished') == 4
@@ -82,9 +89,24 @@ def test_other_seed_reruns_the_stages_not_the_data(tmp_path):
     assert _count(calls, 'train.py') == 3
 
 
+@pytest.mark.parametrize('threads,each', [('4', '2'), ('1', '1')])
+def test_fine_tunings_side_by_side_share_the_threads(tmp_path, threads,
+                                                     each):
+    proc, calls = _demo(tmp_path, OMP_NUM_THREADS=threads)
+    assert proc.returncode == 0, proc.stderr
+    trains = [c for c in calls if c.startswith('train.py')]
+    assert trains[0].endswith(f'(OMP_NUM_THREADS={threads})')  # pretrain
+    assert len(trains) == 3 and all(
+        c.endswith(f'(OMP_NUM_THREADS={each})') for c in trains[1:])
+
+
 def test_interrupted_stage_resumes_and_finished_ones_are_kept(tmp_path):
     proc, calls = _demo(tmp_path, FAKE_DIE_IN='finetune_scratch')
     assert proc.returncode != 0
+    # the run beside the first fine-tuning failed: the demo says where
+    # to look, and keeps the finished first one
+    assert 'finetune_scratch failed' in proc.stderr
+    assert 'console.log' in proc.stderr
     assert _count(calls, 'train.py') == 3  # the third one failed
     assert _count(calls, 'linear_probe.py') == 0
     proc, calls = _demo(tmp_path, FAKE_DIE_IN='finetune_scratch')
@@ -107,3 +129,20 @@ def test_supervised_method_is_timed_against_its_own_limit(tmp_path):
     assert _stage_times(tmp_path) == [('data', 'ran'), ('finetune', 'ran')]
     report = [c for c in calls if c.startswith('demo_report.py')]
     assert len(report) == 1 and '--time-limit 900' in report[0]
+
+
+def test_a_failed_fine_tuning_stops_the_one_beside_it(tmp_path):
+    """No training is left running when the demo stops."""
+    proc, _ = _demo(tmp_path, FAKE_DIE_IN='finetune_pretrained',
+                    FAKE_SLEEP_IN='finetune_scratch')
+    assert proc.returncode != 0
+    pid = int((tmp_path / 'work' / 'finetune_scratch' / 'fake.pid')
+              .read_text())
+    for _ in range(100):   # the kill is sent before the demo exits
+        if not os.path.exists(f'/proc/{pid}') or \
+                open(f'/proc/{pid}/stat').read().split()[2] == 'Z':
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(f'the fine-tuning beside it (pid {pid}) is '
+                             'still running')
