@@ -7,7 +7,7 @@
 _base_ = [
     '../_base_/models/mae_dfer_lgi-b.py',
     '../_base_/datasets/synth_dfer_demo_pretrain.py',
-    '../_base_/schedules/demo_pretrain_32e.py',
+    '../_base_/schedules/demo_pretrain_28e.py',
     '../_base_/default_runtime.py',
 ]
 model = dict(

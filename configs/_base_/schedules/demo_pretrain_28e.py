@@ -1,8 +1,8 @@
 # The demo's pretraining schedule (configs/_base_/datasets/
-# synth_dfer_demo_pretrain.py): 32 epochs of AdamW (lr 3e-3 at
+# synth_dfer_demo_pretrain.py): 28 epochs of AdamW (lr 3e-3 at
 # batch 32, betas 0.9/0.95 as in VideoMAE, 2 warm-up epochs, cosine), no
 # validation (configs add default_hooks: one checkpoint at the end).
-max_epochs, warmup_epochs = 32, 2
+max_epochs, warmup_epochs = 28, 2
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
 val_cfg = None
 test_cfg = None
