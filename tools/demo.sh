@@ -138,7 +138,12 @@ train_and_test() {  # NAME INIT [NAME INIT]: each fine-tuning stage not
     fine_tune "$side" "${todo[3]}"
     OMP_NUM_THREADS=$threads "${FT_CMD[@]}" > "$log" 2>&1 &
     pid=$!
+    # stop it whenever the demo stops; Ctrl-C or a TERM end the demo at
+    # once (the run beside ignores SIGINT, as background jobs of a script
+    # do, and the wait below would last until it finished)
     trap "kill $pid 2>/dev/null || true" EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
     fine_tune "${todo[0]}" "${todo[1]}"
     OMP_NUM_THREADS=$threads "${FT_CMD[@]}"
     touch "$WORK/${todo[0]}/.demo-done"
@@ -148,7 +153,7 @@ train_and_test() {  # NAME INIT [NAME INIT]: each fine-tuning stage not
       tail -n 20 "$log" >&2
       exit 1
     fi
-    trap - EXIT
+    trap - EXIT INT TERM
     touch "$WORK/$side/.demo-done"
     timed "${todo[0]} + $side (side by side)" ran
   fi

@@ -3,6 +3,7 @@ one and reruns stages whose seed changed — checked with a stand-in
 interpreter that records the tool calls (tests/fixtures/
 fake_demo_python.py) instead of training."""
 import os
+import signal
 import subprocess
 import time
 
@@ -146,3 +147,30 @@ def test_a_failed_fine_tuning_stops_the_one_beside_it(tmp_path):
     else:
         raise AssertionError(f'the fine-tuning beside it (pid {pid}) is '
                              'still running')
+
+
+@pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_kill_stops_the_demo_and_the_run_beside(tmp_path, sig):
+    """Ctrl-C (SIGINT to the terminal's process group) or a TERM while
+    the scratch run is still going end the demo at once and that run."""
+    env = dict(os.environ, PYTHON=FAKE, FAKE_LOG=str(tmp_path / 'calls.log'),
+               DATA=str(tmp_path / 'data'), SEED='0',
+               FAKE_SLEEP_IN='finetune_scratch')
+    proc = subprocess.Popen(['bash', 'tools/demo.sh', str(tmp_path / 'work')],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    pid_file = tmp_path / 'work' / 'finetune_scratch' / 'fake.pid'
+    for _ in range(200):
+        if pid_file.exists() and pid_file.read_text():
+            break
+        time.sleep(0.05)
+    pid = int(pid_file.read_text())
+    os.killpg(proc.pid, sig)
+    assert proc.wait(timeout=20) == 128 + sig   # well before its minute
+    for _ in range(100):
+        if not os.path.exists(f'/proc/{pid}') or \
+                open(f'/proc/{pid}/stat').read().split()[2] == 'Z':
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(f'the run beside (pid {pid}) is still running')
