@@ -20,6 +20,7 @@ smoke them; the GPU run uses the paper's sizes:
 """
 import copy
 import glob
+import itertools
 import json
 import os
 import os.path as osp
@@ -117,6 +118,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _same_draws(step):
+    """``step`` with the global RNG seeded by its call count: the k-th
+    DDP step and the k-th plain step draw the same random numbers (token
+    dropping), so the two runs can be compared weight for weight."""
+    calls = itertools.count()
+
+    def seeded():
+        torch.manual_seed(next(calls))
+        step()
+    return seeded
+
+
 def step_ddp(device: str, tiny: bool = False) -> dict:
     """One-process DDP (NCCL on CUDA) around the fine-tuning step."""
     import torch.distributed as dist
@@ -144,9 +157,10 @@ def step_ddp(device: str, tiny: bool = False) -> dict:
             loss.backward()  # DDP's gradient all-reduce runs here
             opt.step()
         res = time_alternating(
-            dict(ddp=ddp_step,
-                 plain=recognizer_step(plain, data, True, kw,
-                                        lambda: autocast(device, 'bf16'))),
+            dict(ddp=_same_draws(ddp_step),
+                 plain=_same_draws(recognizer_step(
+                     plain, data, True, kw,
+                     lambda: autocast(device, 'bf16')))),
             s['steps'], s['warmup'], device)
         # a world of one: DDP must train exactly like the plain model
         diff = max((a.float() - b.float()).abs().max().item() for a, b in

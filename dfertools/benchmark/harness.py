@@ -213,6 +213,8 @@ def build_mmaction_pair(cfg, device, seed: int = 0):
     state['cls_head.fc_cls.bias'] = head.bias.detach()
     cfg.model.backbone.final_norm = False  # mmaction's fc_norm = head norm
     cfg.model.backbone.drop_path_rate = 0.
+    # mmaction's ViT encodes every token in training too: the same step
+    cfg.model.backbone.train_token_drop = 0.
     ours = build_recognizer(cfg, 'cpu')
     ours.load_state_dict(convert_state_dict(
         {'state_dict': state}).recognizer_state_dict(), strict=True)
