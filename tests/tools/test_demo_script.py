@@ -38,6 +38,17 @@ def _stage_times(tmp_path):
     return [(r[0], r[2]) for r in rows]
 
 
+def _assert_stopped(pid):
+    """Within 5 s, ``pid`` is gone or a zombie: no training left running."""
+    for _ in range(100):
+        if not os.path.exists(f'/proc/{pid}') or \
+                open(f'/proc/{pid}/stat').read().split()[2] == 'Z':
+            return
+        time.sleep(0.05)
+    raise AssertionError(f'the fine-tuning beside (pid {pid}) is still '
+                         'running')
+
+
 def _count(calls, tool):
     return sum(c.split()[0] == tool for c in calls)
 
@@ -139,14 +150,7 @@ def test_a_failed_fine_tuning_stops_the_one_beside_it(tmp_path):
     assert proc.returncode != 0
     pid = int((tmp_path / 'work' / 'finetune_scratch' / 'fake.pid')
               .read_text())
-    for _ in range(100):   # the kill is sent before the demo exits
-        if not os.path.exists(f'/proc/{pid}') or \
-                open(f'/proc/{pid}/stat').read().split()[2] == 'Z':
-            break
-        time.sleep(0.05)
-    else:
-        raise AssertionError(f'the fine-tuning beside it (pid {pid}) is '
-                             'still running')
+    _assert_stopped(pid)   # the kill is sent before the demo exits
 
 
 @pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM])
@@ -167,10 +171,4 @@ def test_ctrl_c_or_kill_stops_the_demo_and_the_run_beside(tmp_path, sig):
     pid = int(pid_file.read_text())
     os.killpg(proc.pid, sig)
     assert proc.wait(timeout=20) == 128 + sig   # well before its minute
-    for _ in range(100):
-        if not os.path.exists(f'/proc/{pid}') or \
-                open(f'/proc/{pid}/stat').read().split()[2] == 'Z':
-            break
-        time.sleep(0.05)
-    else:
-        raise AssertionError(f'the run beside (pid {pid}) is still running')
+    _assert_stopped(pid)

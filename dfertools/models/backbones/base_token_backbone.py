@@ -115,18 +115,33 @@ class BaseTokenBackbone(BaseModule):
         training mode when no ``visible_idx`` is given: all but
         ``floor(train_token_drop * N)`` drawn uniformly at random per clip
         (the random masker's draw); None (all of them) when that is 0."""
-        n = tokens.shape[1]
+        return self.random_keep(tokens.shape[0], tokens.shape[1],
+                                tokens.device)
+
+    def random_keep(self, rows: int, n: int, device
+                    ) -> Optional[torch.Tensor]:
+        """``[rows, n - floor(train_token_drop * n)]`` ascending indices
+        kept out of ``n`` per row (the random masker's draw), or None when
+        nothing is dropped."""
         n_drop = ratio_floor(self.train_token_drop, n)
         if n_drop == 0:
             return None
-        mask = random_subset_mask(tokens.shape[0], n, n_drop, tokens.device)
+        mask = random_subset_mask(rows, n, n_drop, device)
         return BaseMasker.from_mask(mask, n_masked=n_drop).visible_idx
+
+    def visible_for(self, tokens: torch.Tensor, grid: Sequence[int],
+                    visible_idx: Optional[torch.Tensor]
+                    ) -> Optional[torch.Tensor]:
+        """``visible_idx`` if given, else the training subset in training
+        mode (None, all tokens, otherwise)."""
+        if visible_idx is None and self.training:
+            return self.training_subset(tokens, grid)
+        return visible_idx
 
     def forward(self, x: torch.Tensor,
                 visible_idx: Optional[torch.Tensor] = None) -> torch.Tensor:
         tokens, grid = self.embed(x)
-        if visible_idx is None and self.training:
-            visible_idx = self.training_subset(tokens, grid)
+        visible_idx = self.visible_for(tokens, grid, visible_idx)
         return self.pool(self.encode(tokens, grid, visible_idx))
 
     def get_layer_depth(self, param_name: str, prefix: str = ''):

@@ -28,9 +28,6 @@ from dfertools.registry import MODELS
 from ..layers import LGIBlock, init_vit_weights, layer_norm
 from .base_token_backbone import (BaseTokenBackbone, drop_path_schedule,
                                   gather_tokens, resolve_arch)
-from ..maskers.base import BaseMasker
-from ..maskers.random import random_subset_mask
-from ..utils.ratio_count import ratio_floor
 from .lgi_regions import (check_region_grid, full_region_order, partition,
                           region_order, unpartition)
 
@@ -117,14 +114,12 @@ class LGIFormer(BaseTokenBackbone):
         every region keeps the same number of tokens."""
         order = full_region_order(grid, self.region_size, tokens.device)
         per_region = order.numel() // self.num_regions
-        n_drop = ratio_floor(self.train_token_drop, per_region)
-        if n_drop == 0:
-            return None
         b = tokens.shape[0]
-        mask = random_subset_mask(b * self.num_regions, per_region, n_drop,
-                                  tokens.device)
+        keep = self.random_keep(b * self.num_regions, per_region,
+                                tokens.device)
+        if keep is None:
+            return None
         # region-major (region, position in region) -> flat token index
-        keep = BaseMasker.from_mask(mask, n_masked=n_drop).visible_idx
         keep = keep.view(b, self.num_regions, -1) + per_region * torch.arange(
             self.num_regions, device=tokens.device)[:, None]
         return order[keep.view(b, -1)].sort(dim=1).values
@@ -172,7 +167,6 @@ class LGIFormer(BaseTokenBackbone):
     def forward(self, x: torch.Tensor,
                 visible_idx: Optional[torch.Tensor] = None) -> torch.Tensor:
         tokens, grid = self.embed(x)
-        if visible_idx is None and self.training:
-            visible_idx = self.training_subset(tokens, grid)
+        visible_idx = self.visible_for(tokens, grid, visible_idx)
         local, rep = self.encode_all(tokens, grid, visible_idx)
         return rep if self.out_type == 'rep' else self.pool(local)
