@@ -144,12 +144,14 @@ def test_supervised_method_is_timed_against_its_own_limit(tmp_path):
 
 
 def test_a_failed_fine_tuning_stops_the_one_beside_it(tmp_path):
-    """No training is left running when the demo stops."""
+    """No training is left running when the demo stops: the first
+    fine-tuning fails while the one beside it is running."""
+    pid_file = tmp_path / 'work' / 'finetune_scratch' / 'fake.pid'
     proc, _ = _demo(tmp_path, FAKE_DIE_IN='finetune_pretrained',
+                    FAKE_DIE_AFTER=str(pid_file),
                     FAKE_SLEEP_IN='finetune_scratch')
     assert proc.returncode != 0
-    pid = int((tmp_path / 'work' / 'finetune_scratch' / 'fake.pid')
-              .read_text())
+    pid = int(pid_file.read_text())
     _assert_stopped(pid)   # the kill is sent before the demo exits
 
 
@@ -165,7 +167,7 @@ def test_ctrl_c_or_kill_stops_the_demo_and_the_run_beside(tmp_path, sig):
                             stderr=subprocess.DEVNULL, start_new_session=True)
     pid_file = tmp_path / 'work' / 'finetune_scratch' / 'fake.pid'
     for _ in range(200):
-        if pid_file.exists() and pid_file.read_text():
+        if pid_file.exists():
             break
         time.sleep(0.05)
     pid = int(pid_file.read_text())
