@@ -23,7 +23,11 @@ the ranks: they keep training, unsupervised, to the end and nobody collects
 their exit status. :func:`watch_launcher` starts a daemon thread in each
 rank that polls ``os.getppid()`` once a second; when the parent changes
 (the agent died and the rank was re-parented) it prints why and ends the
-rank with exit status :data:`LAUNCHER_GONE_EXIT`. Checkpoints are written
+rank with exit status :data:`LAUNCHER_GONE_EXIT`. The first rank to notice
+exits, so another rank may fail in a collective ("Connection closed by
+peer") before its own watchdog's next poll; :func:`explain_collective_timeouts`
+then reports the lost launcher, the cause, in place of that consequence.
+Checkpoints are written
 atomically, so ending at any moment is safe; the rank's DataLoader workers
 notice their parent is gone and exit too. It is on only under torchrun
 (``TORCHELASTIC_RUN_ID`` set) — a rank started by hand under ``nohup`` must
@@ -40,6 +44,7 @@ from typing import Optional
 DEFAULT_TIMEOUT_S = 600
 LAUNCHER_GONE_EXIT = 1
 _watchdog: Optional[threading.Thread] = None
+_launcher: Optional[int] = None   # the parent pid the watchdog watches
 
 
 class CollectiveTimeoutError(RuntimeError):
@@ -97,15 +102,23 @@ def _is_collective_timeout(err: BaseException) -> bool:
 @contextlib.contextmanager
 def explain_collective_timeouts(seconds: Optional[float]):
     """Re-raise a collective's timeout as :class:`CollectiveTimeoutError`
-    saying what it means and how to change it (only in distributed
-    runs)."""
+    saying what it means and how to change it (only in distributed runs).
+    An error raised after the launcher died is its consequence: the rank
+    stops as its watchdog would, naming the lost launcher."""
     try:
         yield
-    except RuntimeError as err:  # DistBackendError is a RuntimeError
+    except Exception as err:
+        if launcher_gone():
+            _stop_for_lost_launcher(
+                f' (this rank\'s last error, a consequence: '
+                f'{type(err).__name__}: {_first_line(err)})')
+        # DistBackendError is a RuntimeError
+        if not isinstance(err, RuntimeError) or \
+                isinstance(err, CollectiveTimeoutError):
+            raise
         import torch.distributed as dist
         if not (dist.is_available() and dist.is_initialized()
-                and _is_collective_timeout(err)) or \
-                isinstance(err, CollectiveTimeoutError):
+                and _is_collective_timeout(err)):
             raise
         raise CollectiveTimeoutError(
             f'rank {dist.get_rank()}: a collective operation waited more '
@@ -115,8 +128,12 @@ def explain_collective_timeouts(seconds: Optional[float]):
             'of tools/train.py / tools/test.py; raise it only if a rank '
             'legitimately waits that long (e.g. for a slow checkpoint '
             f'write). Backend error: {type(err).__name__}: '
-            f'{str(err).strip().splitlines()[0] if str(err).strip() else ""}'
-        ) from err
+            f'{_first_line(err)}') from err
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else ''
 
 
 def _flush_logs() -> None:
@@ -129,10 +146,26 @@ def _flush_logs() -> None:
             handler.flush()
 
 
+def launcher_gone() -> bool:
+    """Whether the launcher :func:`watch_launcher` watches has died (this
+    process was re-parented). ``False`` when nothing is watched."""
+    return _launcher is not None and os.getppid() != _launcher
+
+
+def _stop_for_lost_launcher(detail: str = '') -> None:
+    print(f'rank {os.environ.get("RANK", "?")} (pid {os.getpid()}): the '
+          f'launcher (pid {_launcher}) is gone; stopping this rank instead '
+          'of training on unsupervised. Restart the job with --resume to '
+          f'continue from the last checkpoint.{detail}', file=sys.stderr,
+          flush=True)
+    _flush_logs()
+    os._exit(LAUNCHER_GONE_EXIT)
+
+
 def watch_launcher(interval: float = 1.0) -> Optional[threading.Thread]:
     """Under torchrun, end this rank when its launcher dies (see the module
     docstring). Returns the watchdog thread, or ``None`` when not started."""
-    global _watchdog
+    global _watchdog, _launcher
     if _watchdog is not None:
         return _watchdog
     if 'TORCHELASTIC_RUN_ID' not in os.environ or os.environ.get(
@@ -141,19 +174,12 @@ def watch_launcher(interval: float = 1.0) -> Optional[threading.Thread]:
     parent = os.getppid()
     if parent <= 1:
         return None  # already orphaned: nothing to watch
-    rank = os.environ.get('RANK', '?')
+    _launcher = parent
 
     def watch():
-        while True:
+        while not launcher_gone():
             time.sleep(interval)
-            if os.getppid() != parent:
-                break
-        print(f'rank {rank} (pid {os.getpid()}): the launcher (pid '
-              f'{parent}) is gone; stopping this rank instead of training '
-              'on unsupervised. Restart the job with --resume to continue '
-              'from the last checkpoint.', file=sys.stderr, flush=True)
-        _flush_logs()
-        os._exit(LAUNCHER_GONE_EXIT)
+        _stop_for_lost_launcher()
 
     _watchdog = threading.Thread(target=watch, daemon=True,
                                  name='dfertools-launcher-watchdog')

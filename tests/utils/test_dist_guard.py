@@ -93,10 +93,32 @@ def test_collective_timeout_is_explained(monkeypatch):
 
 
 
-def test_rank_stops_when_its_launcher_dies(tmp_path):
+_SLEEP_ON = '''
+    assert dist_guard.watch_launcher(interval=0.1) is not None
+    open({ready!r}, 'w').close()
+    time.sleep(60)
+'''
+# the watchdog will not poll again; the peer rank noticed first, exited, and
+# this rank's next collective fails (as gloo's does) once it is orphaned
+_FAIL_IN_A_COLLECTIVE = '''
+    assert dist_guard.watch_launcher(interval=3600) is not None
+    parent = os.getppid()
+    open({ready!r}, 'w').close()
+    while os.getppid() == parent:
+        time.sleep(0.05)
+    with dist_guard.explain_collective_timeouts(600.0):
+        raise RuntimeError('[../gloo/transport/tcp/pair.cc:553] Connection '
+                           'closed by peer [127.0.0.1]:38022')
+'''
+
+
+@pytest.mark.parametrize('body', [_SLEEP_ON, _FAIL_IN_A_COLLECTIVE],
+                         ids=['watchdog', 'error-after-the-launcher-died'])
+def test_rank_stops_when_its_launcher_dies(tmp_path, body):
     """A process whose parent (the launcher) exits is re-parented; the
     watchdog notices and ends it with a message instead of letting it run
-    on (here it would sleep for 60 s)."""
+    on (here it would sleep for 60 s). A rank whose collective fails first
+    names the lost launcher too, not only the broken connection."""
     script = tmp_path / 'launcher.py'
     script.write_text(textwrap.dedent('''
         import os, subprocess, sys, time
@@ -111,13 +133,9 @@ def test_rank_stops_when_its_launcher_dies(tmp_path):
     '''))
     rank = tmp_path / 'rank.py'
     ready = tmp_path / 'ready'
-    rank.write_text(textwrap.dedent(f'''
-        import time
-        from dfertools.utils import dist_guard
-        assert dist_guard.watch_launcher(interval=0.1) is not None
-        open({str(ready)!r}, 'w').close()
-        time.sleep(60)
-    '''))
+    rank.write_text('import os, time\n'
+                    'from dfertools.utils import dist_guard\n'
+                    + textwrap.dedent(body).format(ready=str(ready)))
     log = tmp_path / 'rank.log'
     env = tool_env(TORCHELASTIC_RUN_ID='test', RANK='3')
     proc = subprocess.run([sys.executable, str(script), str(rank), str(log),
@@ -135,6 +153,17 @@ def test_rank_stops_when_its_launcher_dies(tmp_path):
     assert stopped, text
     assert 'rank 3 (pid' in text and 'the launcher (pid' in text, text
     assert 'is gone; stopping this rank' in text
+    assert 'Traceback' not in text, text
+    if body is _FAIL_IN_A_COLLECTIVE:
+        assert 'a consequence: RuntimeError: [../gloo/transport/tcp/' \
+            'pair.cc:553] Connection closed by peer' in text, text
+
+
+def test_an_error_with_the_launcher_alive_is_raised_unchanged(monkeypatch):
+    monkeypatch.setattr(dist_guard, '_launcher', os.getppid())
+    with pytest.raises(RuntimeError, match='^Connection closed by peer$'):
+        with dist_guard.explain_collective_timeouts(600.0):
+            raise RuntimeError('Connection closed by peer')
 
 
 def test_watchdog_is_off_outside_torchrun(monkeypatch):
