@@ -45,6 +45,7 @@ DEFAULT_TIMEOUT_S = 600
 LAUNCHER_GONE_EXIT = 1
 _watchdog: Optional[threading.Thread] = None
 _launcher: Optional[int] = None   # the parent pid the watchdog watches
+_stopping = threading.Lock()      # one message per rank, however many see it
 
 
 class CollectiveTimeoutError(RuntimeError):
@@ -153,6 +154,8 @@ def launcher_gone() -> bool:
 
 
 def _stop_for_lost_launcher(detail: str = '') -> None:
+    if not _stopping.acquire(blocking=False):
+        time.sleep(3600)   # the other thread is saying it and ends us
     print(f'rank {os.environ.get("RANK", "?")} (pid {os.getpid()}): the '
           f'launcher (pid {_launcher}) is gone; stopping this rank instead '
           'of training on unsupervised. Restart the job with --resume to '

@@ -170,3 +170,25 @@ def test_watchdog_is_off_outside_torchrun(monkeypatch):
     monkeypatch.delenv('TORCHELASTIC_RUN_ID', raising=False)
     monkeypatch.setattr(dist_guard, '_watchdog', None)
     assert dist_guard.watch_launcher() is None
+
+
+def test_a_rank_says_its_launcher_is_gone_once():
+    """The watchdog and the main thread (a failed collective) can see the
+    lost launcher at the same moment: one of them says it and ends the
+    rank. The flush between message and exit is slowed to widen the
+    window."""
+    script = textwrap.dedent('''
+        import threading, time
+        from dfertools.utils import dist_guard
+        dist_guard._launcher = 1
+        dist_guard._flush_logs = lambda: time.sleep(0.5)
+        threading.Thread(target=dist_guard._stop_for_lost_launcher,
+                         args=(' (watchdog)',), daemon=True).start()
+        dist_guard._stop_for_lost_launcher(' (main)')
+    ''')
+    proc = subprocess.run([sys.executable, '-c', script], cwd=ROOT,
+                          env=tool_env(RANK='0'), capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == dist_guard.LAUNCHER_GONE_EXIT, proc.stderr
+    assert proc.stderr.count('the launcher (pid 1) is gone') == 1, \
+        proc.stderr
