@@ -129,25 +129,27 @@ train_and_test() {  # NAME INIT [NAME INIT]: each fine-tuning stage not
     fine_tune "${todo[@]}"; "${FT_CMD[@]}"
     stage_done "$WORK/${todo[0]}"
   elif [ ${#todo[@]} -eq 4 ]; then
-    local threads=$(( ${OMP_NUM_THREADS:-$(nproc)} / 2 )) side log pid
+    local threads=$(( ${OMP_NUM_THREADS:-$(nproc)} / 2 )) side log
     [ "$threads" -ge 1 ] || threads=1
     side=${todo[2]} log=$WORK/${todo[2]}/console.log
     stamp "training $FT -> $WORK/${todo[0]} (load_from=${todo[1]}) and," \
       "side by side, -> $WORK/$side (load_from=${todo[3]}; its output:" \
       "$log), $threads thread(s) each, then testing them"
     fine_tune "$side" "${todo[3]}"
-    OMP_NUM_THREADS=$threads "${FT_CMD[@]}" > "$log" 2>&1 &
-    pid=$!
-    # stop it whenever the demo stops; Ctrl-C or a TERM end the demo at
-    # once (the run beside ignores SIGINT, as background jobs of a script
-    # do, and the wait below would last until it finished)
-    trap "kill $pid 2>/dev/null || true" EXIT
+    # stop the run beside whenever the demo stops; Ctrl-C or a TERM end the
+    # demo at once (the run beside ignores SIGINT, as background jobs of a
+    # script do, and the wait below would last until it finished). Set
+    # before the run starts, so no signal lands between the two.
+    SIDE_PID=
+    trap '[ -z "$SIDE_PID" ] || kill "$SIDE_PID" 2>/dev/null || true' EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
+    OMP_NUM_THREADS=$threads "${FT_CMD[@]}" > "$log" 2>&1 &
+    SIDE_PID=$!
     fine_tune "${todo[0]}" "${todo[1]}"
     OMP_NUM_THREADS=$threads "${FT_CMD[@]}"
     touch "$WORK/${todo[0]}/.demo-done"
-    if ! wait "$pid"; then
+    if ! wait "$SIDE_PID"; then
       echo "tools/demo.sh: the fine-tuning into $WORK/$side failed; the" \
         "end of $log:" >&2
       tail -n 20 "$log" >&2

@@ -15,20 +15,20 @@ PROBE_CONFIG = 'tests/fixtures/configs/toy_recognizer_probe.py'
 def test_two_nodes_rendezvous_disjoint_data_identical_weights(tmp_path):
     work = tmp_path / 'work'
     port = str(free_port())
-    procs = []
+    procs, logs = [], [tmp_path / f'node{r}.log' for r in (0, 1)]
     for node_rank in (0, 1):
         env = tool_env(NNODES='2', NODE_RANK=str(node_rank),
                        MASTER_ADDR='127.0.0.1', PORT=port)
-        procs.append(subprocess.Popen(
-            ['bash', 'tools/dist_train.sh', PROBE_CONFIG, '1',
-             '--work-dir', str(work), '--cfg-options',
-             'train_cfg.max_epochs=2'],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, start_new_session=True))
-    outs = []
+        with open(logs[node_rank], 'w') as log:   # files: no pipe to fill
+            procs.append(subprocess.Popen(
+                ['bash', 'tools/dist_train.sh', PROBE_CONFIG, '1',
+                 '--work-dir', str(work), '--cfg-options',
+                 'train_cfg.max_epochs=2'],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                text=True, start_new_session=True))
     for proc in procs:
         try:
-            out, _ = proc.communicate(timeout=300)
+            proc.wait(timeout=300)
         except subprocess.TimeoutExpired:
             for p in procs:   # the launcher, torchrun and its rank
                 try:
@@ -36,7 +36,7 @@ def test_two_nodes_rendezvous_disjoint_data_identical_weights(tmp_path):
                 except ProcessLookupError:
                     pass
             raise
-        outs.append(out)
+    outs = [log.read_text() for log in logs]
     for proc, out in zip(procs, outs):
         assert proc.returncode == 0, out[-3000:]
     # 16 samples, batch 4 per node, 2 nodes -> 2 iterations per epoch

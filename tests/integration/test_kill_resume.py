@@ -79,6 +79,7 @@ def _wait_for_new_checkpoint(proc, last, old_mtime, deadline):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)   # 308-370 s measured; 21 tool starts, loaded VMs
 def test_random_kill_soak(tmp_path):
     """>= 20 SIGKILLs at random moments of a run that saves a checkpoint
     every iteration (max_keep_ckpts=1); after each one, last_checkpoint

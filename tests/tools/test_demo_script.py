@@ -10,6 +10,7 @@ import time
 import pytest
 
 from tests.fixtures.cli import ROOT
+from tests.fixtures.processes import process_gone
 
 FAKE = os.path.join(ROOT, 'tests', 'fixtures', 'fake_demo_python.py')
 
@@ -40,9 +41,9 @@ def _stage_times(tmp_path):
 
 def _assert_stopped(pid):
     """Within 5 s, ``pid`` is gone or a zombie: no training left running."""
-    for _ in range(100):
-        if not os.path.exists(f'/proc/{pid}') or \
-                open(f'/proc/{pid}/stat').read().split()[2] == 'Z':
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        if process_gone(pid):
             return
         time.sleep(0.05)
     raise AssertionError(f'the fine-tuning beside (pid {pid}) is still '
@@ -166,9 +167,10 @@ def test_ctrl_c_or_kill_stops_the_demo_and_the_run_beside(tmp_path, sig):
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     pid_file = tmp_path / 'work' / 'finetune_scratch' / 'fake.pid'
-    for _ in range(200):
-        if pid_file.exists():
-            break
+    deadline = time.time() + 60   # a loaded machine starts Python slowly
+    while not pid_file.exists():
+        assert proc.poll() is None and time.time() < deadline, \
+            f'the demo ended or the run beside never started: {proc.poll()}'
         time.sleep(0.05)
     pid = int(pid_file.read_text())
     os.killpg(proc.pid, sig)
