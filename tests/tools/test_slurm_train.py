@@ -17,7 +17,7 @@ from dfertools.utils.checkpoint import safe_load
 from tests.fixtures.cli import ROOT, free_port, tool_env
 
 PROBE_CONFIG = 'tests/fixtures/configs/toy_recognizer_probe.py'
-EPOCHS = 6
+EPOCHS = 10   # ~2 s each: the requeue lands well before the end
 
 
 def _cluster_problem():

@@ -195,7 +195,7 @@ def test_killed_run_resumes_where_its_last_checkpoint_left_off(tmp_path):
                     'model.cls_head.dropout_ratio=0.5']
     args = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), TOY_CONFIG,
             '--work-dir', str(work), '--cfg-options', 'train_cfg.max_epochs=3',
-            'train_dataloader.dataset.delay=0.1', *random_model]
+            'train_dataloader.dataset.delay=0.3', *random_model]
     proc = subprocess.Popen(args, cwd=ROOT, env=tool_env(),
                             stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
