@@ -6,8 +6,12 @@
 # rendezvous on a free port of its own, so several jobs run side by side on
 # one machine without choosing ports. Several nodes: set NNODES, NODE_RANK
 # (0..NNODES-1), MASTER_ADDR (node 0's address) and optionally PORT
-# (default 29500) on every node; PORT on one node fixes its port.
+# (default 29500) on every node; PORT=N on one node uses port N.
 set -euo pipefail
+if [ $# -lt 2 ]; then
+    echo "usage: $0 NPROC SCRIPT [script args...]" >&2
+    exit 2
+fi
 NPROC=$1 SCRIPT=$2
 shift 2
 NNODES=${NNODES:-1}

@@ -25,11 +25,11 @@ rank that polls ``os.getppid()`` once a second; when the parent changes
 (the agent died and the rank was re-parented) it prints why and ends the
 rank with exit status :data:`LAUNCHER_GONE_EXIT`. The first rank to notice
 exits, so another rank may fail in a collective ("Connection closed by
-peer") before its own watchdog's next poll; :func:`explain_collective_timeouts`
-then reports the lost launcher, the cause, in place of that consequence.
-Checkpoints are written
-atomically, so ending at any moment is safe; the rank's DataLoader workers
-notice their parent is gone and exit too. It is on only under torchrun
+peer") before its own watchdog's next poll;
+:func:`explain_collective_timeouts` then reports the lost launcher, the
+cause, in place of that consequence. Checkpoints are written atomically,
+so ending at any moment is safe; the rank's DataLoader workers notice their
+parent is gone and exit too. It is on only under torchrun
 (``TORCHELASTIC_RUN_ID`` set) — a rank started by hand under ``nohup`` must
 survive its shell — and ``DFERTOOLS_WATCH_LAUNCHER=0`` switches it off.
 """

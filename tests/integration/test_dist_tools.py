@@ -53,7 +53,8 @@ def test_dist_train_then_dist_test_on_two_cpu_processes(tmp_path):
 
 
 def test_dist_scripts_print_usage():
-    for script in ('dist_train.sh', 'dist_test.sh', 'slurm_train.sh'):
+    for script in ('dist_train.sh', 'dist_test.sh', 'dist_launch.sh',
+                   'slurm_train.sh'):
         proc = run(['bash', f'tools/{script}'])
         assert proc.returncode == 2
         assert 'usage:' in proc.stderr
