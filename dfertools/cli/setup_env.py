@@ -36,7 +36,7 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
-from dfertools.utils import dist_guard, preflight
+from dfertools.utils import dist_guard, preflight, slurm_env
 from dfertools.utils.cfg_options import (CfgOptionsAction,
                                          check_override_types)
 from dfertools.utils.resume import find_resumable_checkpoint
@@ -98,6 +98,8 @@ def setup_common(cfg: Config, args: argparse.Namespace) -> Config:
     if cfg.get('default_scope') is None:
         cfg.default_scope = 'dfertools'
     cfg.launcher = args.launcher
+    if cfg.launcher == 'slurm':   # MMEngine's GPU path reads it too
+        slurm_env.set_job_port()
     dist_guard.setup_timeout(cfg, getattr(args, 'dist_timeout', None))
     use_gloo_without_cuda(cfg)
     if cfg.launcher != 'none':
@@ -148,8 +150,7 @@ def use_gloo_without_cuda(cfg: Config) -> None:
         return
     if cfg.launcher == 'slurm':
         # MMEngine's slurm launcher calls torch.cuda.set_device first
-        from dfertools.utils.slurm_env import export_rank_env
-        export_rank_env()
+        slurm_env.export_rank_env()
     if cfg.get('model_wrapper_cfg') is None:
         # DDP of a CPU module must not get device_ids
         cfg.model_wrapper_cfg = dict(

@@ -1,5 +1,6 @@
 """The config plumbing shared by tools/train.py and tools/test.py."""
 import argparse
+import os
 
 import pytest
 import torch
@@ -201,3 +202,18 @@ def test_vis_backends_written_as_strings_are_refused_by_name(monkeypatch):
     with pytest.raises(ValueError, match='visualizer.vis_backends: every '
                        'entry must be a dict'):
         setup_env.setup_common(cfg, _args())
+
+
+def test_slurm_launcher_takes_its_port_from_the_job(monkeypatch):
+    """Set before either launcher (ours on CPU, MMEngine's on GPU) reads
+    it; a MASTER_PORT already set is kept."""
+    monkeypatch.setattr(setup_env, 'use_gloo_without_cuda', lambda cfg: None)
+    monkeypatch.setattr(setup_env.dist_guard, 'watch_launcher', lambda: None)
+    monkeypatch.setenv('SLURM_JOB_ID', '1234')
+    monkeypatch.delenv('SLURM_STEP_ID', raising=False)
+    monkeypatch.delenv('MASTER_PORT', raising=False)
+    setup_env.setup_common(_cfg(), _args(launcher='slurm'))
+    assert os.environ['MASTER_PORT'] == '24936'
+    monkeypatch.setenv('MASTER_PORT', '31000')
+    setup_env.setup_common(_cfg(), _args(launcher='slurm'))
+    assert os.environ['MASTER_PORT'] == '31000'

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from dfertools.utils.checkpoint import safe_load
-from tests.fixtures.cli import ROOT, free_port, tool_env
+from tests.fixtures.cli import ROOT, tool_env
 
 PROBE_CONFIG = 'tests/fixtures/configs/toy_recognizer_probe.py'
 EPOCHS = 10   # ~2 s each: the requeue lands well before the end
@@ -68,8 +68,9 @@ def test_slurm_train_two_tasks_requeue_resumes(tmp_path):
              f'{PROBE_CONFIG} {work} 2 --resume --cfg-options '
              f'train_cfg.max_epochs={EPOCHS} '
              'train_dataloader.dataset.delay=0.25')
-    env = tool_env(MASTER_PORT=str(free_port()), GPUS_PER_NODE='0',
-                   CPUS_PER_TASK='1')
+    # no MASTER_PORT: the ranks agree on the port derived from the job id
+    env = tool_env(GPUS_PER_NODE='0', CPUS_PER_TASK='1')
+    env.pop('MASTER_PORT', None)
     job = subprocess.run(
         ['sbatch', '--parsable', '--requeue', '--open-mode=append',
          '-n', '2', '-c', '1', '-o', str(log), '-J', 'dfer-slurm-test',
@@ -129,3 +130,28 @@ def test_slurm_rank_env_from_task_variables():
         MASTER_PORT='29500')
     with pytest.raises(RuntimeError, match='SLURM_PROCID.*srun'):
         export_rank_env(dict(SLURM_NTASKS='2', SLURM_NODELIST='n1'))
+    env.pop('MASTER_PORT')
+    env['SLURM_JOB_ID'] = '1234'   # 20000 + 4936
+    assert export_rank_env(env)['MASTER_PORT'] == '24936'
+
+
+def test_slurm_jobs_side_by_side_get_their_own_port():
+    from dfertools.utils.slurm_env import job_port, set_job_port
+
+    def port(job, step=None):
+        env = dict(SLURM_JOB_ID=job)
+        if step is not None:
+            env['SLURM_STEP_ID'] = step
+        return job_port(env)
+
+    # 20000 + (4 * job + step) % 10000, worked out by hand
+    assert port('1234') == port('1234', '0') == '24936'
+    assert port('1235') == '24940' and port('1234', '1') == '24937'
+    assert port('98765') == '25060'   # 395060 % 10000 = 5060
+    assert port('4') == port('2504') == '20016'   # 10000 apart: they meet
+    assert port('1234', 'batch') == '24936'
+    assert port('') == port('12_3') == '29500' == job_port({})
+    env = dict(SLURM_JOB_ID='1234', MASTER_PORT='31000')
+    assert set_job_port(env) == '31000' == env['MASTER_PORT']
+    env = dict(SLURM_JOB_ID='1234')
+    assert set_job_port(env) == '24936' == env['MASTER_PORT']
