@@ -14,7 +14,7 @@ import time
 import pytest
 
 from tests.fixtures.cli import ROOT, TOY_CONFIG, check_ok, run, tool_env
-from tests.fixtures.processes import process_gone
+from tests.fixtures.processes import process_gone, still_alive
 
 
 @pytest.mark.slow
@@ -215,11 +215,7 @@ def test_ranks_stop_when_the_launcher_is_killed(tmp_path):
             assert len(ranks) == 2, ranks
             proc.kill()
             proc.wait()
-            deadline = time.time() + 20
-            while not all(process_gone(r) for r in ranks) \
-                    and time.time() < deadline:
-                time.sleep(0.2)
-            alive = [r for r in ranks if not process_gone(r)]
+            alive = still_alive(ranks, 20)
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -1,12 +1,9 @@
 """tools/dist_train.sh as 2 "nodes" x 1 process on this machine (gloo)."""
 import json
-import os
-import signal
-import subprocess
 
 import pytest
 
-from tests.fixtures.cli import ROOT, free_port, tool_env
+from tests.fixtures.cli import free_port, run_side_by_side
 
 PROBE_CONFIG = 'tests/fixtures/configs/toy_recognizer_probe.py'
 
@@ -15,30 +12,15 @@ PROBE_CONFIG = 'tests/fixtures/configs/toy_recognizer_probe.py'
 def test_two_nodes_rendezvous_disjoint_data_identical_weights(tmp_path):
     work = tmp_path / 'work'
     port = str(free_port())
-    procs, logs = [], [tmp_path / f'node{r}.log' for r in (0, 1)]
-    for node_rank in (0, 1):
-        env = tool_env(NNODES='2', NODE_RANK=str(node_rank),
-                       MASTER_ADDR='127.0.0.1', PORT=port)
-        with open(logs[node_rank], 'w') as log:   # files: no pipe to fill
-            procs.append(subprocess.Popen(
-                ['bash', 'tools/dist_train.sh', PROBE_CONFIG, '1',
-                 '--work-dir', str(work), '--cfg-options',
-                 'train_cfg.max_epochs=2'],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                text=True, start_new_session=True))
-    for proc in procs:
-        try:
-            proc.wait(timeout=300)
-        except subprocess.TimeoutExpired:
-            for p in procs:   # the launcher, torchrun and its rank
-                try:
-                    os.killpg(p.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            raise
-    outs = [log.read_text() for log in logs]
-    for proc, out in zip(procs, outs):
-        assert proc.returncode == 0, out[-3000:]
+    ran = run_side_by_side(
+        [(['bash', 'tools/dist_train.sh', PROBE_CONFIG, '1', '--work-dir',
+           str(work), '--cfg-options', 'train_cfg.max_epochs=2'],
+          dict(NNODES='2', NODE_RANK=str(node_rank),
+               MASTER_ADDR='127.0.0.1', PORT=port))
+         for node_rank in (0, 1)],
+        [tmp_path / f'node{r}.log' for r in (0, 1)])
+    codes, outs = zip(*ran)
+    assert codes == (0, 0), [out[-3000:] for out in outs]
     # 16 samples, batch 4 per node, 2 nodes -> 2 iterations per epoch
     assert 'Epoch(train) [2][2/2]' in outs[0]
 

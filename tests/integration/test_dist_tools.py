@@ -1,14 +1,9 @@
 """tools/dist_train.sh and tools/dist_test.sh with 2 CPU processes (gloo)."""
 
-import contextlib
-import os
-import signal
-import subprocess
-
 import pytest
 
 from dfertools.utils.checkpoint import safe_load
-from tests.fixtures.cli import ROOT, TOY_CONFIG, check_ok, run, tool_env
+from tests.fixtures.cli import TOY_CONFIG, check_ok, run, run_side_by_side
 
 
 @pytest.mark.slow
@@ -16,24 +11,13 @@ def test_dist_train_then_dist_test_on_two_cpu_processes(tmp_path):
     """Two single-node jobs side by side, neither given a PORT (each
     rendezvous takes a free port of its own), then a distributed test."""
     works = [tmp_path / 'work', tmp_path / 'beside']
-    logs = [tmp_path / 'work.log', tmp_path / 'beside.log']
-    jobs = []
-    for work, log in zip(works, logs):
-        with open(log, 'w') as out:
-            jobs.append(subprocess.Popen(
-                ['bash', 'tools/dist_train.sh', TOY_CONFIG, '2',
-                 '--work-dir', str(work),
-                 '--cfg-options', 'train_cfg.max_epochs=1'],
-                cwd=ROOT, env=tool_env(PORT=''), stdout=out,
-                stderr=subprocess.STDOUT, start_new_session=True))
-    try:
-        codes = [job.wait(timeout=300) for job in jobs]
-    finally:
-        for job in jobs:   # torchrun and its ranks, if a wait timed out
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(job.pid, signal.SIGKILL)
-    outs = [log.read_text() for log in logs]
-    assert codes == [0, 0], [out[-3000:] for out in outs]
+    ran = run_side_by_side(
+        [(['bash', 'tools/dist_train.sh', TOY_CONFIG, '2', '--work-dir',
+           str(work), '--cfg-options', 'train_cfg.max_epochs=1'],
+          dict(PORT='')) for work in works],
+        [tmp_path / 'work.log', tmp_path / 'beside.log'])
+    codes, outs = zip(*ran)
+    assert codes == (0, 0), [out[-3000:] for out in outs]
     for out in outs:
         # 16 samples, batch 4 per process, 2 processes -> 2 iterations
         assert 'Epoch(train) [1][2/2]' in out

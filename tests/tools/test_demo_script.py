@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tests.fixtures.cli import ROOT
-from tests.fixtures.processes import process_gone
+from tests.fixtures.processes import still_alive
 
 FAKE = os.path.join(ROOT, 'tests', 'fixtures', 'fake_demo_python.py')
 
@@ -41,13 +41,8 @@ def _stage_times(tmp_path):
 
 def _assert_stopped(pid):
     """Within 5 s, ``pid`` is gone or a zombie: no training left running."""
-    deadline = time.time() + 5
-    while time.time() < deadline:
-        if process_gone(pid):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f'the fine-tuning beside (pid {pid}) is still '
-                         'running')
+    assert not still_alive([pid], 5), \
+        f'the fine-tuning beside (pid {pid}) is still running'
 
 
 def _count(calls, tool):

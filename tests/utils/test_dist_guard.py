@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 import torch
@@ -19,7 +18,7 @@ import dfertools  # noqa: F401
 from dfertools.cli import setup_env
 from dfertools.utils import dist_guard
 from tests.fixtures.cli import ROOT, TOY_CONFIG, tool_env
-from tests.fixtures.processes import process_gone
+from tests.fixtures.processes import still_alive
 
 
 def _args(**kw):
@@ -143,10 +142,7 @@ def test_rank_stops_when_its_launcher_dies(tmp_path, body):
                           cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=60)
     pid = int(proc.stdout.split()[0])
-    deadline = time.time() + 20
-    while time.time() < deadline and not process_gone(pid):
-        time.sleep(0.1)
-    stopped = process_gone(pid)
+    stopped = not still_alive([pid], 20)
     if not stopped:
         os.kill(pid, signal.SIGKILL)
     text = log.read_text()
